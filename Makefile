@@ -1,0 +1,38 @@
+# The two commands a newcomer runs: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export VIDEO_ASSETS_HOME ?= $(CURDIR)/.video_assets
+
+.PHONY: demo test lint bench dev system-deps venv clean
+
+$(STAMP): setup.py
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+test: system-deps venv
+	$(VENV)/bin/pytest -n 2 -q
+	$(VENV)/bin/ruff check .
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+demo: system-deps venv
+	@bash scripts/demo.sh
+
+bench: system-deps venv
+	$(PY) bench/run_all.py
+
+dev: venv
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(VIDEO_ASSETS_HOME)/dagster} bash -c 'mkdir -p $$DAGSTER_HOME && $(VENV)/bin/dagster dev -h 127.0.0.1 -w workspace.yaml'
+
+clean:
+	rm -rf $(VIDEO_ASSETS_HOME)

@@ -1,0 +1,33 @@
+"""The resource set for one process, from the environment (`.env.example` documents every variable)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dagster_aws.s3 import S3Resource
+
+from resources.database import DatabaseResource
+from resources.env import secret
+from resources.object_store import ObjectStoreResource
+from video_assets.settings import PREFIX, Settings
+
+
+def build_resources(settings: Settings) -> dict[str, Any]:
+    database_url = secret(PREFIX + "DATABASE_URL") or settings.database_url
+    s3 = None
+    if settings.storage_backend == "s3":
+        s3 = S3Resource(
+            endpoint_url=settings.s3_endpoint_url or None,
+            region_name=settings.s3_region,
+            aws_access_key_id=secret("AWS_ACCESS_KEY_ID"),
+            aws_secret_access_key=secret("AWS_SECRET_ACCESS_KEY"),
+        )
+    return {
+        "database": DatabaseResource(url=database_url),
+        "object_store": ObjectStoreResource(
+            backend=settings.storage_backend,
+            local_root=str(settings.store_dir),
+            bucket=settings.s3_bucket,
+            s3=s3,
+        ),
+    }

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from video_assets.storage import LocalObjectStore, ObjectStore, S3ObjectStore
+
+
+class ObjectStoreResource(dg.ConfigurableResource):
+    """Bytes live here: S3/MinIO through `S3Resource`, or a local directory by default."""
+
+    backend: Literal["local", "s3"] = "local"
+    local_root: str = ""
+    bucket: str = "video-assets"
+    s3: S3Resource | None = None
+
+    def store(self) -> ObjectStore:
+        if self.backend == "local":
+            if not self.local_root:
+                raise ValueError("object store: local backend needs local_root")
+            return LocalObjectStore(Path(self.local_root))
+        if self.s3 is None:
+            raise ValueError("object store: s3 backend needs an S3Resource")
+        store = S3ObjectStore(self.s3.get_client(), self.bucket)
+        store.ensure_bucket()
+        return store

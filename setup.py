@@ -1,0 +1,46 @@
+from setuptools import find_packages, setup
+
+DAGSTER = [
+    "dagster==1.13.27",
+    "dagster-webserver==1.13.27",
+    "dagster-postgres==0.29.27",
+    "dagster-aws==0.29.27",
+]
+
+setup(
+    name="video-assets",
+    version="0.1.0",
+    description="Text-to-video production pipeline built as Dagster software-defined assets",
+    python_requires=">=3.11",
+    packages=find_packages(exclude=["tests", "tests.*"]),
+    include_package_data=True,
+    package_data={
+        "video_assets": ["prompts/*.txt", "db/migrations/*.py", "db/migrations/versions/*.py", "db/alembic.ini"]
+    },
+    install_requires=[
+        *DAGSTER,
+        "sqlalchemy>=2.0,<2.2",
+        "psycopg2-binary>=2.9",
+        "alembic>=1.13",
+        "pydantic>=2.7",
+        "boto3>=1.34",
+        "requests>=2.31",
+        "filetype>=1.2",
+        "pillow>=10.0",
+        "numpy>=1.26",
+        "opencv-python-headless>=4.9",
+        "ffmpeg-python==0.2.0",
+        "openai>=1.30",
+    ],
+    extras_require={
+        "dev": [
+            "pytest>=8",
+            "pytest-xdist>=3.5",
+            "moto[server]>=5.0",
+            "ruff>=0.5",
+            "scikit-image>=0.22",
+        ],
+        "edge": ["edge-tts>=6.1"],
+    },
+    entry_points={"console_scripts": ["video-assets=video_assets.cli:main"]},
+)

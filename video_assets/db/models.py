@@ -1,0 +1,166 @@
+"""Typed SQLAlchemy models. Every natural key has a unique constraint so repeated writes are idempotent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class VideoRequest(Timestamped, Base):
+    __tablename__ = "video_requests"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    spec: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(32), default="pending", index=True)
+    stage: Mapped[str | None] = mapped_column(String(32))
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_key: Mapped[str | None] = mapped_column(String(128))
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    dagster_run_id: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class MediaItem(Timestamped, Base):
+    __tablename__ = "media_items"
+    __table_args__ = (UniqueConstraint("request_id", "source", name="uq_media_items_request_source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("video_requests.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(16), default="request")
+    description: Mapped[str | None] = mapped_column(Text)
+    context: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    reason: Mapped[str | None] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str | None] = mapped_column(String(16))
+    mime_type: Mapped[str | None] = mapped_column(String(64))
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    duration: Mapped[float | None]
+    fps: Mapped[float | None]
+    rotation: Mapped[int | None]
+    has_audio: Mapped[bool | None] = mapped_column(Boolean)
+    video_codec: Mapped[str | None] = mapped_column(String(32))
+    audio_codec: Mapped[str | None] = mapped_column(String(32))
+    object_key: Mapped[str | None] = mapped_column(Text)
+    thumbnail_key: Mapped[str | None] = mapped_column(Text)
+    keyframe_keys: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class MediaAnalysis(Timestamped, Base):
+    __tablename__ = "media_analyses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    media_item_id: Mapped[int] = mapped_column(ForeignKey("media_items.id", ondelete="CASCADE"), unique=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("video_requests.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    cv_features: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    description: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    backend: Mapped[str] = mapped_column(String(32))
+    prompt_version: Mapped[str | None] = mapped_column(String(64))
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class VideoScript(Timestamped, Base):
+    __tablename__ = "video_scripts"
+    __table_args__ = (UniqueConstraint("request_id", "variant_index", name="uq_video_scripts_request_variant"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("video_requests.id", ondelete="CASCADE"), index=True)
+    variant_index: Mapped[int]
+    style: Mapped[str] = mapped_column(String(40))
+    hook: Mapped[str] = mapped_column(Text, default="")
+    scenes: Mapped[list[Any]] = mapped_column(JSON)
+    planned_duration: Mapped[float]
+    coverage: Mapped[dict[str, Any]]
+    title: Mapped[str | None] = mapped_column(Text)
+    seo: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    backend: Mapped[str] = mapped_column(String(32))
+    prompt_version: Mapped[str | None] = mapped_column(String(64))
+
+
+class RenderedVideo(Timestamped, Base):
+    __tablename__ = "rendered_videos"
+    __table_args__ = (UniqueConstraint("request_id", "variant_index", name="uq_rendered_videos_request_variant"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("video_requests.id", ondelete="CASCADE"), index=True)
+    variant_index: Mapped[int]
+    script_id: Mapped[int | None] = mapped_column(ForeignKey("video_scripts.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    backend: Mapped[str] = mapped_column(String(32), default="local")
+    video_key: Mapped[str | None] = mapped_column(Text)
+    cover_key: Mapped[str | None] = mapped_column(Text)
+    ass_key: Mapped[str | None] = mapped_column(Text)
+    srt_key: Mapped[str | None] = mapped_column(Text)
+    duration: Mapped[float | None]
+    planned_duration: Mapped[float | None]
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    render_seconds: Mapped[float | None]
+
+
+class MergeJob(Timestamped, Base):
+    __tablename__ = "merge_jobs"
+    __table_args__ = (UniqueConstraint("request_id", "variant_index", name="uq_merge_jobs_request_variant"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("video_requests.id", ondelete="CASCADE"), index=True)
+    variant_index: Mapped[int]
+    external_job_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    deadline: Mapped[datetime]
+    result_url: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class RequestEvent(Base):
+    __tablename__ = "request_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("video_requests.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(32))
+    stage: Mapped[str | None] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+
+class DeadLetter(Base):
+    __tablename__ = "dead_letters"
+    __table_args__ = (UniqueConstraint("request_id", "run_id", "stage", name="uq_dead_letters_request_run_stage"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("video_requests.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,76 @@
+"""A request's full state as one JSON-able dict, for `video-assets status` and the demo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from video_assets.db.models import MediaAnalysis, MediaItem, RenderedVideo, VideoScript
+from video_assets.db.repository import get_request, list_events
+
+
+def request_report(session: Session, request_id: str) -> dict[str, Any]:
+    request = get_request(session, request_id)
+    items = session.scalars(select(MediaItem).where(MediaItem.request_id == request_id).order_by(MediaItem.position))
+    analyses = {
+        a.media_item_id: a for a in session.scalars(select(MediaAnalysis).where(MediaAnalysis.request_id == request_id))
+    }
+    scripts = session.scalars(
+        select(VideoScript).where(VideoScript.request_id == request_id).order_by(VideoScript.variant_index)
+    )
+    videos = session.scalars(
+        select(RenderedVideo).where(RenderedVideo.request_id == request_id).order_by(RenderedVideo.variant_index)
+    )
+    return {
+        "id": request.id,
+        "title": request.title,
+        "status": request.status,
+        "stage": request.stage,
+        "progress": round(request.progress, 3),
+        "error": request.error,
+        "attempts": request.attempts,
+        "dagster_run_id": request.dagster_run_id,
+        "created_at": request.created_at.isoformat(),
+        "events": [
+            {"at": e.at.isoformat(), "kind": e.kind, "stage": e.stage, "message": e.message}
+            for e in list_events(session, request_id)
+        ],
+        "materials": [
+            {
+                "id": item.id,
+                "source": item.source,
+                "status": item.status,
+                "reason": item.reason,
+                "kind": item.kind,
+                "width": item.width,
+                "height": item.height,
+                "duration": item.duration,
+                "analysis": analyses[item.id].status if item.id in analyses else None,
+            }
+            for item in items
+        ],
+        "scripts": [
+            {
+                "variant": s.variant_index,
+                "style": s.style,
+                "title": s.title,
+                "scenes": len(s.scenes),
+                "planned_duration": round(s.planned_duration, 2),
+                "coverage": s.coverage.get("share_used"),
+            }
+            for s in scripts
+        ],
+        "videos": [
+            {
+                "variant": v.variant_index,
+                "status": v.status,
+                "reason": v.reason,
+                "duration": v.duration,
+                "size_bytes": v.size_bytes,
+                "video_key": v.video_key,
+            }
+            for v in videos
+        ],
+    }

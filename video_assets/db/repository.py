@@ -1,0 +1,180 @@
+"""Request lifecycle: the only place that writes `video_requests` and `request_events`."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from video_assets.db.models import DeadLetter, RequestEvent, VideoRequest, utcnow
+from video_assets.request_schema import VideoRequestSpec
+
+TERMINAL_STATUSES = frozenset({"completed", "partial_success", "failed", "cancelled"})
+
+
+class RequestNotFound(LookupError):
+    pass
+
+
+def new_request_id() -> str:
+    return f"req_{utcnow():%Y%m%d}_{secrets.token_hex(5)}"
+
+
+def create_request(session: Session, spec: VideoRequestSpec) -> tuple[str, bool]:
+    """Insert a pending request; the same idempotency key returns the existing id. Returns (id, created)."""
+    if spec.idempotency_key:
+        existing = _id_for_key(session, spec.idempotency_key)
+        if existing:
+            return existing, False
+    request = VideoRequest(
+        id=new_request_id(),
+        idempotency_key=spec.idempotency_key,
+        title=spec.title,
+        spec=spec.model_dump(mode="json"),
+        status="pending",
+    )
+    try:
+        with session.begin_nested():
+            session.add(request)
+            session.flush()
+    except IntegrityError:
+        existing = _id_for_key(session, spec.idempotency_key or "")
+        if existing is None:
+            raise
+        return existing, False
+    append_event(session, request.id, "submitted", "request submitted")
+    return request.id, True
+
+
+def _id_for_key(session: Session, key: str) -> str | None:
+    return session.scalar(select(VideoRequest.id).where(VideoRequest.idempotency_key == key))
+
+
+def get_request(session: Session, request_id: str) -> VideoRequest:
+    request = session.get(VideoRequest, request_id)
+    if request is None:
+        raise RequestNotFound(f"no request with id {request_id!r}")
+    return request
+
+
+def load_spec(session: Session, request_id: str) -> VideoRequestSpec:
+    return VideoRequestSpec.model_validate(get_request(session, request_id).spec)
+
+
+@dataclass(frozen=True)
+class SensorCursor:
+    created_at: datetime | None = None
+    request_id: str = ""
+
+
+def claimable_requests(session: Session, cursor: SensorCursor, claimer: str, limit: int) -> list[VideoRequest]:
+    """Pending rows, plus rows this claimer queued past the cursor (a failed tick is replayed, never lost)."""
+    past_cursor = (
+        tuple_(VideoRequest.created_at, VideoRequest.id) > tuple_(cursor.created_at, cursor.request_id)
+        if cursor.created_at is not None
+        else True
+    )
+    query = (
+        select(VideoRequest)
+        .where(
+            or_(
+                VideoRequest.status == "pending",
+                and_(VideoRequest.status == "queued", VideoRequest.claimed_by == claimer, past_cursor),
+            )
+        )
+        .order_by(VideoRequest.created_at, VideoRequest.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def mark_queued(session: Session, request_id: str, run_key: str, claimer: str) -> bool:
+    """pending -> queued, only if still pending; False means someone else claimed it."""
+    result = session.execute(
+        update(VideoRequest)
+        .where(VideoRequest.id == request_id, VideoRequest.status == "pending")
+        .values(status="queued", run_key=run_key, claimed_by=claimer, updated_at=utcnow())
+    )
+    claimed = result.rowcount == 1  # type: ignore[attr-defined]
+    if claimed:
+        append_event(session, request_id, "queued", f"queued by {claimer}", data={"run_key": run_key})
+    return claimed
+
+
+def start_stage(session: Session, request_id: str, stage: str, run_id: str | None = None) -> None:
+    request = get_request(session, request_id)
+    if request.status != "processing":
+        request.attempts += 1
+        request.started_at = request.started_at or utcnow()
+    request.status = "processing"
+    request.stage = stage
+    request.error = None
+    request.finished_at = None
+    if run_id:
+        request.dagster_run_id = run_id
+    append_event(session, request_id, "stage_started", f"{stage} started", stage=stage, data={"run_id": run_id})
+
+
+def set_progress(session: Session, request_id: str, stage: str, progress: float) -> None:
+    session.execute(
+        update(VideoRequest)
+        .where(VideoRequest.id == request_id)
+        .values(stage=stage, progress=max(0.0, min(1.0, progress)), updated_at=utcnow())
+    )
+
+
+def finish(session: Session, request_id: str, status: str, error: str | None = None) -> None:
+    if status not in TERMINAL_STATUSES:
+        raise ValueError(f"{status!r} is not a terminal status")
+    request = get_request(session, request_id)
+    request.status = status
+    request.error = error
+    request.finished_at = utcnow()
+    if status == "completed":
+        request.progress = 1.0
+    append_event(session, request_id, status, error or status, stage=request.stage)
+
+
+def fail(session: Session, request_id: str, stage: str, error: str) -> None:
+    get_request(session, request_id).stage = stage
+    finish(session, request_id, "failed", error)
+
+
+def record_dead_letter(session: Session, request_id: str, run_id: str, stage: str, error: str) -> None:
+    exists = session.scalar(
+        select(DeadLetter.id).where(
+            DeadLetter.request_id == request_id, DeadLetter.run_id == run_id, DeadLetter.stage == stage
+        )
+    )
+    if exists is None:
+        session.add(DeadLetter(request_id=request_id, run_id=run_id, stage=stage, error=error))
+    fail(session, request_id, stage, error)
+
+
+def append_event(
+    session: Session,
+    request_id: str,
+    kind: str,
+    message: str,
+    stage: str | None = None,
+    data: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> None:
+    if dedupe_key and session.scalar(select(RequestEvent.id).where(RequestEvent.dedupe_key == dedupe_key)):
+        return
+    session.add(
+        RequestEvent(
+            request_id=request_id, kind=kind, stage=stage, message=message, data=data or {}, dedupe_key=dedupe_key
+        )
+    )
+
+
+def list_events(session: Session, request_id: str) -> list[RequestEvent]:
+    return list(
+        session.scalars(select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(RequestEvent.id))
+    )

@@ -8,6 +8,7 @@ from dagster_aws.s3 import S3Resource
 
 from resources.database import DatabaseResource
 from resources.env import secret
+from resources.ingest import IngestResource
 from resources.object_store import ObjectStoreResource
 from video_assets.settings import PREFIX, Settings
 
@@ -29,5 +30,12 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             local_root=str(settings.store_dir),
             bucket=settings.s3_bucket,
             s3=s3,
+        ),
+        "ingest": IngestResource(
+            local_roots=[str(root) for root in settings.local_roots],
+            fetch_allow_hosts=list(settings.fetch_allow_hosts),
+            max_material_bytes=settings.max_material_bytes,
+            workers=settings.fetch_workers,
+            temp_dir=str(settings.temp_dir),
         ),
     }

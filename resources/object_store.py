@@ -6,7 +6,9 @@ from typing import Literal
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
+from video_assets.media import S3Reader
 from video_assets.storage import LocalObjectStore, ObjectStore, S3ObjectStore
+from video_assets.storage.s3 import s3_material_reader
 
 
 class ObjectStoreResource(dg.ConfigurableResource):
@@ -27,3 +29,7 @@ class ObjectStoreResource(dg.ConfigurableResource):
         store = S3ObjectStore(self.s3.get_client(), self.bucket)
         store.ensure_bucket()
         return store
+
+    def material_reader(self) -> S3Reader | None:
+        """`s3://` materials are read with the store's S3 client; the local backend has none."""
+        return s3_material_reader(self.s3.get_client()) if self.backend == "s3" and self.s3 else None

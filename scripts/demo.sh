@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make demo`: prepare real media, submit the example request into the embedded defaults and show its status.
+# `make demo`: prepare real media, then submit examples/request.json and run it through the request sensor,
+# the pipeline job and every stage asset, on the embedded defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
@@ -7,6 +8,4 @@ export VIDEO_ASSETS_HOME=${VIDEO_ASSETS_HOME:-$PWD/.video_assets}
 export VIDEO_ASSETS_LOCAL_ROOTS=${VIDEO_ASSETS_LOCAL_ROOTS:-$PWD/examples/media}
 
 "$VENV/bin/python" examples/prepare_media.py
-request_id=$("$VENV/bin/video-assets" submit examples/request.json)
-echo "submitted request $request_id"
-"$VENV/bin/video-assets" status "$request_id"
+"$VENV/bin/video-assets" demo examples/request.json

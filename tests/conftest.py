@@ -20,6 +20,8 @@ from video_assets.storage import LocalObjectStore, ObjectStore, S3ObjectStore
 
 TEMPLATE_DB = "video_assets_template"
 
+pytest_plugins = ["tests.fixtures.media"]
+
 
 @dataclass(frozen=True)
 class PostgresCluster:

@@ -120,6 +120,39 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    ensure_schema(settings)
+    from sensors.launch import execute_request, local_instance
+    from video_assets.definitions import defs
+
+    with local_instance(settings) as instance:
+        succeeded = execute_request(instance, defs, args.request_id)
+    with session_scope(settings.database_url) as session:
+        print(format_report(request_report(session, args.request_id)))
+    return 0 if succeeded else 1
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Submit, let the request sensor claim it, then execute the runs it asked for, in this process."""
+    spec = parse_request_file(Path(args.file))
+    ensure_schema(settings)
+    from sensors.launch import execute_request, local_instance, sensor_tick
+    from video_assets.definitions import defs
+
+    with session_scope(settings.database_url) as session:
+        request_id, _ = create_request(session, spec)
+    print(f"submitted {request_id}", file=sys.stderr)
+    failures = 0
+    with local_instance(settings) as instance:
+        launched = sensor_tick(instance, defs, settings.sensor_batch_size)
+        print(f"request sensor launched: {', '.join(launched) or 'nothing new'}", file=sys.stderr)
+        for key in launched:
+            failures += not execute_request(instance, defs, key)
+    with session_scope(settings.database_url) as session:
+        print(format_report(request_report(session, request_id)))
+    return 1 if failures else 0
+
+
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(settings.database_url)
     print("database schema is at head", file=sys.stderr)
@@ -136,6 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("request_id")
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=cmd_status)
+    run = commands.add_parser("run", help="register the request's partition and run the pipeline for it in-process")
+    run.add_argument("request_id")
+    run.set_defaults(handler=cmd_run)
+    demo = commands.add_parser("demo", help="submit a request and run it through the request sensor, in-process")
+    demo.add_argument("file")
+    demo.set_defaults(handler=cmd_demo)
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"])
     database.set_defaults(handler=cmd_db)

@@ -28,6 +28,8 @@ class Settings:
     local_roots: tuple[Path, ...]
     fetch_allow_hosts: tuple[str, ...]
     max_material_bytes: int
+    sensor_batch_size: int
+    fetch_workers: int
 
     @property
     def store_dir(self) -> Path:
@@ -54,4 +56,6 @@ def load_settings() -> Settings:
         local_roots=tuple(Path(p).expanduser().resolve() for p in _split(env("LOCAL_ROOTS"), ":")),
         fetch_allow_hosts=_split(env("FETCH_ALLOW_HOSTS"), ","),
         max_material_bytes=int(env("MAX_MATERIAL_BYTES", str(50 * 1024 * 1024))),
+        sensor_batch_size=int(env("SENSOR_BATCH_SIZE", "50")),
+        fetch_workers=int(env("FETCH_WORKERS", "4")),
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +72,15 @@ class S3ObjectStore(ObjectStore):
         return self.client.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": validate_key(key)}, ExpiresIn=expires_in
         )
+
+
+def s3_material_reader(client: Any) -> Callable[[str, str, Path, int], None]:
+    """Read an `s3://bucket/key` material, refusing objects over `max_bytes` before downloading them."""
+
+    def read(bucket: str, key: str, dest: Path, max_bytes: int) -> None:
+        size = client.head_object(Bucket=bucket, Key=key)["ContentLength"]
+        if size > max_bytes:
+            raise ObjectStoreError(f"s3://{bucket}/{key} is {size} bytes, over the {max_bytes} byte limit")
+        client.download_file(bucket, key, str(dest))
+
+    return read

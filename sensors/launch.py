@@ -1,0 +1,48 @@
+"""In-process launching for the CLI and the demo, through the same sensor code the daemon runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from resources.database import DatabaseResource
+from sensors.requests import PIPELINE_JOB, claim_requests
+from video_assets.db.repository import get_request, mark_queued
+from video_assets.partitions import request_partitions
+from video_assets.settings import Settings
+
+
+def local_instance(settings: Settings) -> dg.DagsterInstance:
+    """`DAGSTER_HOME` when set (the configured instance), else a persistent one under `VIDEO_ASSETS_HOME`."""
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    home = Path(settings.home) / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").touch()
+    return dg.DagsterInstance.from_config(str(home))
+
+
+def sensor_tick(instance: dg.DagsterInstance, defs: dg.Definitions, limit: int) -> list[str]:
+    """One evaluation of the request sensor; returns the partition keys it asked to launch."""
+    database: DatabaseResource = defs.resources["database"]
+    context = dg.build_sensor_context(instance=instance, sensor_name="request_sensor", resources={"database": database})
+    result = claim_requests(context, database, limit)
+    for request in result.dynamic_partitions_requests or []:
+        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+    return [run.partition_key for run in result.run_requests or [] if run.partition_key]
+
+
+def execute_request(instance: dg.DagsterInstance, defs: dg.Definitions, request_id: str) -> bool:
+    """Register the partition and run the pipeline job for it in this process; True when the run succeeded."""
+    database: DatabaseResource = defs.resources["database"]
+    with database.session() as session:
+        get_request(session, request_id)
+        mark_queued(session, request_id, run_key=request_id, claimer="cli")
+    instance.add_dynamic_partitions(request_partitions.name, [request_id])
+    job = defs.resolve_job_def(PIPELINE_JOB)
+    result = job.execute_in_process(
+        partition_key=request_id, instance=instance, raise_on_error=False, tags={"request_id": request_id}
+    )
+    return result.success

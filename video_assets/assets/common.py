@@ -1,0 +1,48 @@
+"""Shared glue: the retry policy for network-bound steps, temp dirs, and stage bookkeeping on the request row."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+
+from resources.database import DatabaseResource
+from video_assets.db.repository import fail, start_stage
+
+NETWORK_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+
+
+class TransientStageError(Exception):
+    """Raised so the step's RetryPolicy runs it again; rows written so far make the retry cheap."""
+
+
+def is_final_attempt(context: dg.AssetExecutionContext, policy: dg.RetryPolicy = NETWORK_RETRY) -> bool:
+    return context.retry_number >= policy.max_retries
+
+
+def begin_stage(context: dg.AssetExecutionContext, database: DatabaseResource, stage: str) -> str:
+    request_id = context.partition_key
+    with database.session() as session:
+        start_stage(session, request_id, stage, run_id=context.run.run_id)
+    context.log.info(f"request_id={request_id} stage={stage} attempt={context.retry_number + 1}")
+    return request_id
+
+
+def fail_stage(database: DatabaseResource, request_id: str, stage: str, reason: str) -> dg.Failure:
+    """Record the failure on the request and return a non-retryable Failure for the caller to raise."""
+    with database.session() as session:
+        fail(session, request_id, stage, reason)
+    return dg.Failure(description=reason, allow_retries=False, metadata={"request_id": request_id, "stage": stage})
+
+
+@contextmanager
+def stage_workdir(root: str, request_id: str, stage: str) -> Iterator[Path]:
+    """A per-step working directory that is always removed, even when the step fails."""
+    base = Path(root) if root else None
+    if base:
+        base.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"{request_id}-{stage}-", dir=base) as path:
+        yield Path(path)

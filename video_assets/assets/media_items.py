@@ -1,0 +1,112 @@
+"""media_items: every declared material fetched safely, probed, normalised and stored, or rejected with a reason."""
+
+import dagster as dg
+
+from resources.database import DatabaseResource
+from resources.ingest import IngestResource
+from resources.object_store import ObjectStoreResource
+from video_assets.assets.common import (
+    NETWORK_RETRY,
+    TransientStageError,
+    begin_stage,
+    fail_stage,
+    is_final_attempt,
+    stage_workdir,
+)
+from video_assets.assets.tables import markdown_table
+from video_assets.db.repository import load_spec
+from video_assets.partitions import request_partitions
+from video_assets.stages.ingestion import declared_sources, ingest_request, material_rows
+
+STAGE = "media_items"
+
+
+@dg.asset(
+    partitions_def=request_partitions,
+    pool="fetch",
+    retry_policy=NETWORK_RETRY,
+    group_name="video",
+    kinds={"python", "ffmpeg"},
+    tags={"stage": STAGE},
+)
+def media_items(
+    context: dg.AssetExecutionContext,
+    database: DatabaseResource,
+    object_store: ObjectStoreResource,
+    ingest: IngestResource,
+) -> dg.MaterializeResult:
+    request_id = begin_stage(context, database, STAGE)
+    with database.session() as session:
+        spec = load_spec(session, request_id)
+    store = object_store.store()
+    with stage_workdir(ingest.temp_dir, request_id, STAGE) as workdir:
+        summary = ingest_request(
+            request_id,
+            spec,
+            database.url,
+            store,
+            ingest.policy(),
+            workdir,
+            ingest.workers,
+            object_store.material_reader(),
+            final_attempt=is_final_attempt(context),
+        )
+    if summary.transient:
+        reasons = "; ".join(f"{o.source.uri}: {o.reason}" for o in summary.transient)
+        raise TransientStageError(f"{len(summary.transient)} material(s) hit a transient error: {reasons}")
+    if not summary.ready:
+        raise fail_stage(database, request_id, STAGE, "no usable material: " + "; ".join(summary.rejection_reasons()))
+    first_thumbnail = next((item.thumbnail_key for item in summary.ready if item.thumbnail_key), None)
+    return dg.MaterializeResult(
+        metadata={
+            "request_id": request_id,
+            "materials": len(summary.items),
+            "ready": len(summary.ready),
+            "rejected": len(summary.items) - len(summary.ready),
+            "reused_from_previous_attempt": summary.reused,
+            "counts": dg.MetadataValue.json(summary.counts()),
+            "total_video_seconds": summary.total_duration(),
+            "items": dg.MetadataValue.md(
+                markdown_table(
+                    ["#", "kind", "resolution", "duration", "status", "source / reason"],
+                    [
+                        [
+                            item.position,
+                            item.kind or "-",
+                            f"{item.width}x{item.height}" if item.width else "-",
+                            f"{item.duration:.2f}s" if item.duration else "-",
+                            item.status,
+                            item.reason or item.source,
+                        ]
+                        for item in summary.items
+                    ],
+                )
+            ),
+            "first_thumbnail": dg.MetadataValue.url(store.url(first_thumbnail)) if first_thumbnail else None,
+            "first_media_uri": store.uri(summary.ready[0].object_key or ""),
+        }
+    )
+
+
+@dg.asset_check(
+    asset=media_items,
+    partitions_def=request_partitions,
+    description="Every declared material has a row: ready, or rejected with a reason.",
+)
+def every_material_has_a_row(context: dg.AssetCheckExecutionContext, database: DatabaseResource) -> dg.AssetCheckResult:
+    request_id = context.partition_key
+    with database.session() as session:
+        spec = load_spec(session, request_id)
+        rows = {row.source: row for row in material_rows(session, request_id)}
+    gathered = declared_sources(spec)
+    declared = [s.uri for s in gathered.accepted] + [r.uri for r in gathered.rejected]
+    missing = [uri for uri in declared if uri not in rows]
+    unexplained = [
+        uri
+        for uri, row in rows.items()
+        if row.status not in ("ready", "rejected") or (row.status == "rejected" and not row.reason)
+    ]
+    return dg.AssetCheckResult(
+        passed=not missing and not unexplained,
+        metadata={"declared": len(declared), "missing": missing, "without_final_status": unexplained},
+    )

@@ -1,0 +1,26 @@
+"""Ingestion domain for the media_items stage: gather, fetch safely, sniff, probe, normalise, extract keyframes."""
+
+from video_assets.media.errors import MaterialRejected
+from video_assets.media.fetch import FetchedFile, FetchPolicy, S3Reader, fetch_material
+from video_assets.media.gather import GatheredMaterials, MaterialSource, RejectedSource, gather_materials
+from video_assets.media.ingest import IngestedMaterial, IngestOutcome, IngestPolicy, ingest_all, ingest_material
+from video_assets.media.probe import MediaProbe, probe_media
+
+__all__ = [
+    "FetchPolicy",
+    "FetchedFile",
+    "GatheredMaterials",
+    "IngestOutcome",
+    "IngestPolicy",
+    "IngestedMaterial",
+    "MaterialRejected",
+    "MaterialSource",
+    "MediaProbe",
+    "RejectedSource",
+    "S3Reader",
+    "fetch_material",
+    "gather_materials",
+    "ingest_all",
+    "ingest_material",
+    "probe_media",
+]

@@ -1,0 +1,67 @@
+"""Videos: keep browser-friendly H.264 MP4/MOV as is, transcode anything else to a mezzanine H.264 MP4;
+extract evenly spaced keyframes with input seeking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from video_assets.media.errors import MaterialRejected
+from video_assets.media.probe import MediaProbe
+from video_assets.media.tools import INPUT_GUARD, file_arg, run_tool
+
+_MP4_FAMILY = ("video/mp4", "video/quicktime", "video/x-m4v")
+_PLAIN_PIXEL_FORMATS = ("yuv420p", "yuvj420p")
+_COPYABLE_AUDIO = ("aac", "mp3")
+MAX_MEZZANINE_FPS = 60.0
+KEYFRAME_TIMEOUT_S = 60.0
+
+
+def needs_transcode(probe: MediaProbe) -> bool:
+    """True unless the file is already 8-bit 4:2:0 H.264 in an MP4/MOV with AAC/MP3 (or no) audio."""
+    keepable = (
+        probe.mime in _MP4_FAMILY
+        and probe.video_codec == "h264"
+        and probe.pix_fmt in _PLAIN_PIXEL_FORMATS
+        and (not probe.has_audio or probe.audio_codec in _COPYABLE_AUDIO)
+    )
+    return not keepable
+
+
+def fit_within(width: int, height: int, long_side: int) -> tuple[int, int]:
+    """Scale down (never up) so the longer side fits, rounding both sides to even numbers for yuv420p."""
+    scale = min(1.0, long_side / max(width, height))
+    return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
+
+
+def transcode_to_mezzanine(source: Path, dest: Path, probe: MediaProbe, long_side: int, timeout: float) -> Path:
+    """H.264 yuv420p (+AAC) MP4. ffmpeg autorotates before our filters, so probe's display size is what we scale."""
+    width, height = fit_within(probe.width, probe.height, long_side)
+    filters = [f"scale={width}:{height}:flags=lanczos", "setsar=1"]
+    if probe.fps is None or probe.fps > MAX_MEZZANINE_FPS:
+        filters.append("fps=30")
+    filters.append("format=yuv420p")
+    cmd = ["ffmpeg", "-v", "error", "-nostdin", "-y", *INPUT_GUARD, "-i", file_arg(source), "-map", "0:v:0"]
+    cmd += ["-vf", ",".join(filters), "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"]
+    if probe.has_audio:
+        cmd += ["-map", "0:a:0", "-c:a", "aac", "-b:a", "128k", "-ac", "2"]
+    cmd += ["-movflags", "+faststart", file_arg(dest)]
+    run_tool(cmd, "transcoding to H.264", timeout)
+    return dest
+
+
+def extract_keyframes(video: Path, probe: MediaProbe, count: int, out_dir: Path, long_side: int) -> tuple[Path, ...]:
+    """`count` JPEG frames at the middles of equal slices of the clip, so none lands on a black first frame."""
+    if probe.duration is None:
+        raise MaterialRejected("cannot extract keyframes from a video without a duration")
+    width, height = fit_within(probe.width, probe.height, long_side)
+    frames: list[Path] = []
+    for index in range(count):
+        moment = probe.duration * (index + 0.5) / count
+        frame = out_dir / f"keyframe-{index + 1:02d}.jpg"
+        cmd = ["ffmpeg", "-v", "error", "-nostdin", "-y", *INPUT_GUARD, "-ss", f"{moment:.3f}", "-i", file_arg(video)]
+        cmd += ["-frames:v", "1", "-an", "-vf", f"scale={width}:{height}", "-q:v", "3", file_arg(frame)]
+        run_tool(cmd, f"extracting a keyframe at {moment:.2f} s", KEYFRAME_TIMEOUT_S)
+        if not frame.is_file() or frame.stat().st_size == 0:
+            raise MaterialRejected(f"could not decode a frame at {moment:.2f} s (truncated or corrupt video)")
+        frames.append(frame)
+    return tuple(frames)

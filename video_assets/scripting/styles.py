@@ -1,0 +1,60 @@
+"""Per-style rules of the offline planner.
+
+- `default`: the article's own order, scenes of one sentence (up to ~8 s), question/statement/conclusion hooks.
+- `product_geek`: opens with the most number/spec-heavy sentence, picks sentences by spec density and keeps that
+  ranking as the order, one clause per scene (~4 s, faster pacing), and puts product shots first.
+- any other style name: the `default` rules, with the hook template and tie-breaks seeded by the style name, so
+  two unknown styles still give two different videos.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StyleRules:
+    name: str
+    order: str  # "article" keeps article order, "ranked" keeps the selection ranking
+    spec_weight: float  # how much number/spec density raises a sentence's rank
+    max_scene_seconds: float
+    hook_offset: int  # rotates the hook templates
+
+
+DEFAULT = StyleRules("default", order="article", spec_weight=0.0, max_scene_seconds=8.0, hook_offset=0)
+PRODUCT_GEEK = StyleRules("product_geek", order="ranked", spec_weight=2.0, max_scene_seconds=4.0, hook_offset=0)
+
+
+def style_rules(style: str) -> StyleRules:
+    if style == "product_geek":
+        return PRODUCT_GEEK
+    if style == "default":
+        return DEFAULT
+    return StyleRules(style, "article", 0.0, DEFAULT.max_scene_seconds, hook_offset=zlib.crc32(style.encode()) % 3)
+
+
+HOOKS_ZH = {
+    "default": (
+        "{topic}，到底怎么样？看完这条视频你就知道了。",
+        "一分钟带你看懂{topic}。",
+        "先说结论：{key}",
+    ),
+    "product_geek": (
+        "{spec}——{topic}的参数到底有多能打？",
+        "参数党看过来：{spec}",
+        "只看数据说话：{spec}",
+    ),
+}
+HOOKS_EN = {
+    "default": (
+        "{topic}: is it really worth it? Watch to the end.",
+        "Here is {topic}, explained in one minute.",
+        "Bottom line first: {key}",
+    ),
+    "product_geek": (
+        "{spec} How good is {topic} on paper?",
+        "Spec lovers, look at this: {spec}",
+        "Numbers only: {spec}",
+    ),
+}

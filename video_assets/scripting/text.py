@@ -1,0 +1,126 @@
+"""Plain-text tools for the offline planner: Markdown stripping, sentence splitting and keyword extraction.
+
+Chinese has no spaces, so terms are character n-grams that contain no function characters; this needs no
+dictionary (no jieba) and still finds repeated product words such as 续航 or 屏幕.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_HTML_TAG = re.compile(r"<[^>]+>")
+_HEADER = re.compile(r"^\s{0,3}#{1,6}\s*", re.MULTILINE)
+_LIST_MARK = re.compile(r"^\s*(?:[-*+>]|\d+[.)])\s+", re.MULTILINE)
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`+)")
+_URL = re.compile(r"https?://\S+")
+_SENTENCE = re.compile(r"[^。！？；!?;]*?(?:[。！？；!?;]+[”’\"」』）)]*|\.(?=\s)|$)", re.DOTALL)
+_CLAUSE_BREAK = re.compile(r"(?<=[，：；])|(?<=[,:;])(?=\s)")  # not 、 (list items) nor 1,999
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_LATIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9+-]*(?: [A-Z0-9][A-Za-z0-9+-]*)*")  # "X7 Pro", "Galaxy S24"
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+-]*[A-Za-z0-9+]|[A-Za-z]|\d+[A-Za-z%]+[A-Za-z0-9]*")
+
+# Function characters: an n-gram containing one of these is rarely a topic word.
+_CJK_STOP_CHARS = set(
+    "的了是在和与及或而但也就都这那有一个们你我他她它很还把被为以上下中不会要能可说对到从让给得地着过吗呢吧啊"
+    "之其此并又再更最已将于等些每各该所如若因此然却只么什怎样哪谁里后前时候当用做来去看没"
+)
+_EN_STOP_WORDS = {
+    "the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "from", "by", "is", "are",
+    "was", "were", "be", "been", "it", "its", "this", "that", "these", "those", "as", "we", "you", "they", "he",
+    "she", "i", "our", "your", "their", "my", "not", "no", "so", "if", "then", "than", "too", "very", "can", "will",
+    "just", "also", "more", "most", "into", "about", "over", "after", "before", "there", "here", "what", "which",
+    "who", "how", "when", "why", "all", "any", "some", "one", "two", "has", "have", "had", "do", "does",
+}
+_SPEC_NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:mAh|GB|TB|Hz|W|mm|g|nits|英寸|毫米|克|元|瓦|小时|分钟|%|倍|核|万)?")
+_SPEC_NAME = re.compile(r"[A-Z]{2,}[0-9A-Z]*|\b[A-Z][a-z]+\s?\d+")
+_SPEC_WORD = re.compile(r"价格|售价|参数|配置|续航|性能|屏幕|芯片|电池|处理器|price|battery|chip|screen|spec", re.I)
+
+
+def strip_markdown(markdown: str) -> str:
+    """Readable text: images, URLs, HTML, headers, list and emphasis marks removed; link text kept."""
+    text = _IMAGE.sub("", markdown)
+    text = _LINK.sub(r"\1", text)
+    text = _HTML_TAG.sub("", text)
+    text = _URL.sub("", text)
+    text = _HEADER.sub("", text)
+    text = _LIST_MARK.sub("", text)
+    text = _EMPHASIS.sub("", text)
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def is_chinese(text: str) -> bool:
+    return len(_CJK.findall(text)) >= max(1, len(text) // 10)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences ending in 。！？； or .!?; headers and lines without end punctuation count as sentences too."""
+    sentences: list[str] = []
+    for paragraph in re.split(r"\n+", text):
+        for match in _SENTENCE.finditer(paragraph):
+            sentence = match.group(0).strip()
+            if sentence and re.search(r"\w", sentence):
+                sentences.append(sentence)
+    return sentences
+
+
+def split_clauses(sentence: str) -> list[str]:
+    """Break a sentence after commas/colons, for shorter scenes; joining the parts gives the sentence back."""
+    return [part for part in _CLAUSE_BREAK.split(sentence) if part.strip()]
+
+
+def terms(text: str) -> set[str]:
+    """Comparable units of meaning: CJK character bigrams and lower-case Latin words/numbers with units."""
+    found: set[str] = set()
+    for run in _CJK_RUN.findall(text):
+        found.update(run[i:i + 2] for i in range(len(run) - 1))
+    found.update(word.lower() for word in _LATIN_WORD.findall(text) if word.lower() not in _EN_STOP_WORDS)
+    return found
+
+
+def keywords(text: str, limit: int = 10, boost_text: str = "") -> list[str]:
+    """Most frequent topic terms: CJK 2-4-grams without function characters, and Latin words/model names.
+
+    `boost_text` (e.g. the title) counts triple. Shorter n-grams contained in a chosen longer one are skipped.
+    """
+    counts: Counter[str] = Counter()
+    for source, weight in ((text, 1), (boost_text, 3)):
+        for run in _CJK_RUN.findall(source):
+            for size in (2, 3, 4):
+                for i in range(len(run) - size + 1):
+                    gram = run[i:i + size]
+                    if not _CJK_STOP_CHARS.intersection(gram):
+                        counts[gram] += weight
+        for name in _LATIN_NAME.findall(source):
+            if name.lower() not in _EN_STOP_WORDS and len(name) > 1 and not name.isdigit():
+                counts[name] += weight
+    ranked = sorted(counts.items(), key=lambda item: (-item[1] * (1 + 0.3 * (len(item[0]) - 2)), item[0]))
+    chosen: list[str] = []
+    for term, count in ranked:
+        if count < 2 and chosen:
+            break
+        if any(_overlapping(term, other) for other in chosen):
+            continue
+        chosen.append(term)
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+def spec_density(sentence: str) -> float:
+    """How 'product/number-heavy' a sentence is: digits, units, prices and model names per 20 characters."""
+    hits = sum(len(pattern.findall(sentence)) for pattern in (_SPEC_NUMBER, _SPEC_NAME, _SPEC_WORD))
+    return hits * 20.0 / max(len(sentence), 20)
+
+
+def _overlapping(term: str, other: str) -> bool:
+    """Contained in each other, or CJK n-grams cut from one phrase (五千万像 / 千万像素)."""
+    if term in other or other in term:
+        return True
+    if not (_CJK.search(term) and _CJK.search(other)):
+        return False
+    sizes = range(2, min(len(term), len(other)))
+    return any(term[:size] == other[-size:] or other[:size] == term[-size:] for size in sizes)

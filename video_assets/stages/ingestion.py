@@ -1,0 +1,146 @@
+"""media_items: gather -> fetch/probe/normalise (bounded pool) -> upload -> one row per declared material."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from video_assets.db.engine import session_scope
+from video_assets.db.models import MediaItem
+from video_assets.db.upsert import upsert
+from video_assets.media import (
+    GatheredMaterials,
+    IngestedMaterial,
+    IngestOutcome,
+    IngestPolicy,
+    S3Reader,
+    gather_materials,
+    ingest_all,
+)
+from video_assets.request_schema import VideoRequestSpec
+from video_assets.storage import ObjectStore, request_key
+
+
+@dataclass
+class IngestionSummary:
+    items: list[MediaItem]
+    transient: list[IngestOutcome] = field(default_factory=list)
+    reused: int = 0
+
+    @property
+    def ready(self) -> list[MediaItem]:
+        return [item for item in self.items if item.status == "ready"]
+
+    def counts(self) -> dict[str, int]:
+        counter = Counter(f"{item.kind or 'unknown'}_{item.status}" for item in self.items)
+        return dict(sorted(counter.items()))
+
+    def total_duration(self) -> float:
+        return round(sum(item.duration or 0.0 for item in self.ready if item.kind == "video"), 3)
+
+    def rejection_reasons(self) -> list[str]:
+        return [f"{item.source}: {item.reason}" for item in self.items if item.status == "rejected"]
+
+
+def material_rows(session: Session, request_id: str) -> list[MediaItem]:
+    return list(
+        session.scalars(select(MediaItem).where(MediaItem.request_id == request_id).order_by(MediaItem.position))
+    )
+
+
+def declared_sources(spec: VideoRequestSpec) -> GatheredMaterials:
+    return gather_materials(spec.materials, spec.markdown)
+
+
+def ingest_request(
+    request_id: str,
+    spec: VideoRequestSpec,
+    database_url: str,
+    store: ObjectStore,
+    policy: IngestPolicy,
+    workdir: Path,
+    workers: int,
+    s3_reader: S3Reader | None,
+    final_attempt: bool,
+) -> IngestionSummary:
+    """Idempotent per (request, source): ready items whose objects exist are not fetched again. Transient failures
+    stay `pending` so a step retry picks them up, unless this is the final attempt."""
+    gathered = declared_sources(spec)
+    positions = {source.uri: index for index, source in enumerate(gathered.accepted)}
+    with session_scope(database_url) as session:
+        existing = {row.source: row for row in material_rows(session, request_id)}
+    done = {
+        uri
+        for uri, row in existing.items()
+        if row.status == "ready" and row.object_key and store.exists(row.object_key)
+    }
+    todo = [source for source in gathered.accepted if source.uri not in done]
+    outcomes = ingest_all(todo, workdir, policy, max_workers=workers, s3_reader=s3_reader)
+    transient = [o for o in outcomes if o.transient and not final_attempt]
+    with session_scope(database_url) as session:
+        for outcome in outcomes:
+            values = _row_values(request_id, positions[outcome.source.uri], outcome, store)
+            if outcome in transient:
+                values.update(status="pending", reason=f"will retry: {outcome.reason}")
+            upsert(session, MediaItem, {"request_id": request_id, "source": outcome.source.uri}, values)
+        for offset, rejected in enumerate(gathered.rejected):
+            upsert(
+                session,
+                MediaItem,
+                {"request_id": request_id, "source": rejected.uri},
+                {
+                    "position": len(gathered.accepted) + offset,
+                    "origin": rejected.origin,
+                    "status": "rejected",
+                    "reason": rejected.reason,
+                },
+            )
+        items = material_rows(session, request_id)
+    return IngestionSummary(items=items, transient=transient, reused=len(done))
+
+
+def _row_values(request_id: str, position: int, outcome: IngestOutcome, store: ObjectStore) -> dict[str, Any]:
+    source = outcome.source
+    values: dict[str, Any] = {
+        "position": position,
+        "origin": source.origin,
+        "description": source.description,
+        "context": source.context,
+    }
+    if outcome.material is None:
+        return values | {"status": "rejected", "reason": outcome.reason}
+    return values | {"status": "ready", "reason": None} | _upload(request_id, position, outcome.material, store)
+
+
+def _upload(request_id: str, position: int, material: IngestedMaterial, store: ObjectStore) -> dict[str, Any]:
+    def put(name: str, path: Path) -> str:
+        key = request_key(request_id, "media_items", f"{position:03d}", name)
+        store.put_file(key, path, mimetypes.guess_type(path.name)[0])
+        return key
+
+    probe = material.probe
+    media_key = put(f"media{material.media_path.suffix.lower()}", material.media_path)
+    keyframe_keys = [put(f"keyframe_{i:02d}.jpg", path) for i, path in enumerate(material.keyframes)]
+    return {
+        "sha256": material.sha256,
+        "size_bytes": material.original_size,
+        "kind": probe.kind,
+        "mime_type": probe.mime,
+        "width": probe.width,
+        "height": probe.height,
+        "duration": probe.duration,
+        "fps": probe.fps,
+        "rotation": material.original_probe.rotation,
+        "has_audio": probe.has_audio,
+        "video_codec": probe.video_codec,
+        "audio_codec": probe.audio_codec,
+        "object_key": media_key,
+        "thumbnail_key": put("thumbnail.jpg", material.thumbnail),
+        "keyframe_keys": keyframe_keys,
+    }

@@ -9,8 +9,10 @@ from dagster_aws.s3 import S3Resource
 from resources.database import DatabaseResource
 from resources.env import secret
 from resources.ingest import IngestResource
+from resources.llm import LlmResource
 from resources.object_store import ObjectStoreResource
 from video_assets.settings import PREFIX, Settings
+from video_assets.settings import env as setting
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
@@ -23,7 +25,18 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             aws_access_key_id=secret("AWS_ACCESS_KEY_ID"),
             aws_secret_access_key=secret("AWS_SECRET_ACCESS_KEY"),
         )
+    llm_key = secret(PREFIX + "LLM_API_KEY")
     return {
+        "llm": LlmResource(
+            backend=setting("LLM_BACKEND", "offline"),  # type: ignore[arg-type]
+            base_url=setting("LLM_BASE_URL", ""),
+            api_key=llm_key or "",
+            text_model=setting("LLM_TEXT_MODEL", ""),
+            vision_model=setting("LLM_VISION_MODEL", ""),
+            requests_per_minute=float(setting("LLM_REQUESTS_PER_MINUTE", "60")),
+            tokens_per_minute=float(setting("LLM_TOKENS_PER_MINUTE", "200000")),
+            workers=int(setting("LLM_WORKERS", "4")),
+        ),
         "database": DatabaseResource(url=database_url),
         "object_store": ObjectStoreResource(
             backend=settings.storage_backend,
@@ -36,6 +49,5 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             fetch_allow_hosts=list(settings.fetch_allow_hosts),
             max_material_bytes=settings.max_material_bytes,
             workers=settings.fetch_workers,
-            temp_dir=str(settings.temp_dir),
         ),
     }

@@ -15,7 +15,6 @@ class IngestResource(dg.ConfigurableResource):
     max_material_bytes: int = 50 * 1024 * 1024
     workers: int = 4
     keyframe_count: int = 4
-    temp_dir: str = ""
 
     def policy(self) -> IngestPolicy:
         fetch = FetchPolicy(

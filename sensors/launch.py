@@ -20,7 +20,9 @@ def local_instance(settings: Settings) -> dg.DagsterInstance:
         return dg.DagsterInstance.get()
     home = Path(settings.home) / "dagster"
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
     return dg.DagsterInstance.from_config(str(home))
 
 

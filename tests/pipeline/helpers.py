@@ -46,7 +46,6 @@ def pipeline_resources(
             fetch_allow_hosts=list(allow_hosts),
             max_material_bytes=max_material_bytes,
             workers=2,
-            temp_dir=str(tmp_path / "work"),
         ),
     }
 

@@ -11,6 +11,7 @@ import dagster as dg
 
 from resources.database import DatabaseResource
 from video_assets.db.repository import fail, start_stage
+from video_assets.settings import load_settings
 
 NETWORK_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
@@ -39,10 +40,9 @@ def fail_stage(database: DatabaseResource, request_id: str, stage: str, reason: 
 
 
 @contextmanager
-def stage_workdir(root: str, request_id: str, stage: str) -> Iterator[Path]:
-    """A per-step working directory that is always removed, even when the step fails."""
-    base = Path(root) if root else None
-    if base:
-        base.mkdir(parents=True, exist_ok=True)
+def stage_workdir(request_id: str, stage: str) -> Iterator[Path]:
+    """A per-step working directory under VIDEO_ASSETS_HOME/tmp that is always removed, even when the step fails."""
+    base = load_settings().temp_dir
+    base.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"{request_id}-{stage}-", dir=base) as path:
         yield Path(path)

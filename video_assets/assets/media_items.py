@@ -39,7 +39,7 @@ def media_items(
     with database.session() as session:
         spec = load_spec(session, request_id)
     store = object_store.store()
-    with stage_workdir(ingest.temp_dir, request_id, STAGE) as workdir:
+    with stage_workdir(request_id, STAGE) as workdir:
         summary = ingest_request(
             request_id,
             spec,

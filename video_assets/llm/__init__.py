@@ -13,6 +13,15 @@ from video_assets.llm.openai_backend import OpenAICompatibleBackend
 from video_assets.llm.rate_limit import RateLimiter, TokenBucket
 
 __all__ = [
-    "OFFLINE_DESCRIBE_VERSION", "OFFLINE_SCRIPT_VERSION", "OFFLINE_SEO_VERSION", "LlmBackend", "LlmError",
-    "OfflinePlanner", "OpenAICompatibleBackend", "RateLimiter", "ScriptWriter", "TokenBucket", "make_llm_backend",
+    "OFFLINE_DESCRIBE_VERSION",
+    "OFFLINE_SCRIPT_VERSION",
+    "OFFLINE_SEO_VERSION",
+    "LlmBackend",
+    "LlmError",
+    "OfflinePlanner",
+    "OpenAICompatibleBackend",
+    "RateLimiter",
+    "ScriptWriter",
+    "TokenBucket",
+    "make_llm_backend",
 ]

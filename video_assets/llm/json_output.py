@@ -18,7 +18,7 @@ def extract_json_object(reply: str) -> dict[str, Any]:
         start, end = candidate.find("{"), candidate.rfind("}")
         if start < 0 or end <= start:
             continue
-        text = candidate[start:end + 1]
+        text = candidate[start : end + 1]
         for attempt in (text, re.sub(r",\s*([}\]])", r"\1", text)):  # models often leave a trailing comma
             try:
                 value = json.loads(attempt)

@@ -35,7 +35,7 @@ MAX_ARTICLE_CHARS = 12_000  # keeps the prompt inside small context windows; the
 STYLE_GUIDES = {
     "default": "Follow the article's order, with a clear question or statement as the hook.",
     "product_geek": "Open with the most striking number or spec, favour concrete specs and prices, "
-                    "use short punchy scenes (about 3-4 seconds) and show product shots first.",
+    "use short punchy scenes (about 3-4 seconds) and show product shots first.",
 }
 
 
@@ -87,8 +87,11 @@ class OpenAICompatibleBackend:
         user_content += [{"type": "image_url", "image_url": {"url": url, "detail": "low"}} for url in images]
         messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": user_content}]
         analysis = self._ask(
-            f"describe_material(material {brief.id})", self.vision_model, messages,
-            lambda data: parse_model(MaterialAnalysis, data), image_count=len(images),
+            f"describe_material(material {brief.id})",
+            self.vision_model,
+            messages,
+            lambda data: parse_model(MaterialAnalysis, data),
+            image_count=len(images),
         )
         return analysis, prompt.version
 
@@ -118,7 +121,9 @@ class OpenAICompatibleBackend:
         )
         messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": prompt.user}]
         script = self._ask(
-            f"write_script(style={style}, variant={variant_index})", self.text_model, messages,
+            f"write_script(style={style}, variant={variant_index})",
+            self.text_model,
+            messages,
             lambda data: validated_script(data, briefs, style, target_seconds),
         )
         return script, prompt.version
@@ -159,8 +164,11 @@ class OpenAICompatibleBackend:
                 log.warning("LLM call %s returned invalid output: %s", call, last_problem)
                 conversation += [
                     {"role": "assistant", "content": reply},
-                    {"role": "user", "content": f"Your answer was invalid: {last_problem}\n"
-                                                "Reply again with only the corrected JSON object."},
+                    {
+                        "role": "user",
+                        "content": f"Your answer was invalid: {last_problem}\n"
+                        "Reply again with only the corrected JSON object.",
+                    },
                 ]
         raise LlmError(call, self.max_output_repairs + 1, f"invalid output: {last_problem}")
 
@@ -220,16 +228,19 @@ def _material_for_prompt(brief: MaterialBrief) -> dict[str, Any]:
     if brief.description:
         item["author_description"] = brief.description
     if brief.analysis:
-        item["analysis"] = brief.analysis.model_dump(include={"theme", "description", "narrative_role", "keywords",
-                                                             "quality_score"})
+        item["analysis"] = brief.analysis.model_dump(
+            include={"theme", "description", "narrative_role", "keywords", "quality_score"}
+        )
     return item
 
 
 def _estimate_tokens(messages: list[dict[str, Any]], image_count: int) -> int:
     """~1 token per 3 characters of text (CJK is nearer 1 per character, English 1 per 4) plus images and reply."""
-    text = sum(len(part.get("text", "")) if isinstance(part, dict) else len(str(part))
-               for message in messages
-               for part in (message["content"] if isinstance(message["content"], list) else [message["content"]]))
+    text = sum(
+        len(part.get("text", "")) if isinstance(part, dict) else len(str(part))
+        for message in messages
+        for part in (message["content"] if isinstance(message["content"], list) else [message["content"]])
+    )
     return text // 3 + image_count * TOKENS_PER_IMAGE + 1000
 
 

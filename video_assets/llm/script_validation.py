@@ -41,9 +41,7 @@ def validated_script(
         kept = [scene for scene in script.scenes if scene.material_id in by_id]
         trimmed = script.model_copy(update={"scenes": kept}) if kept else None
         if trimmed is None or not check_coverage(trimmed, briefs).ok or duration_problem(trimmed, target_seconds):
-            raise InvalidOutput(
-                f"material ids {unknown} do not exist. Use only these ids: {sorted(by_id)}."
-            )
+            raise InvalidOutput(f"material ids {unknown} do not exist. Use only these ids: {sorted(by_id)}.")
         script = trimmed
     script = script.model_copy(
         update={"scenes": [clamp_scene_points(scene, by_id[scene.material_id]) for scene in script.scenes]}

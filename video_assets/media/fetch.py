@@ -188,9 +188,7 @@ def _stream_body(response: requests.Response, dest: Path, policy: FetchPolicy, d
                 if written > policy.max_bytes:
                     raise MaterialRejected(_oversize_reason(written, policy))
                 if time.monotonic() > deadline:
-                    raise MaterialRejected(
-                        f"download took longer than {policy.total_timeout:g} s", transient=True
-                    )
+                    raise MaterialRejected(f"download took longer than {policy.total_timeout:g} s", transient=True)
                 handle.write(chunk)
     except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as error:
         raise MaterialRejected(f"download interrupted: {type(error).__name__}", transient=True) from error

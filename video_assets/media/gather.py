@@ -22,9 +22,7 @@ _FENCED_CODE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _MD_IMAGE = re.compile(r"""!\[([^\]]*)\]\(\s*<?([^\s)>]+)>?(?:\s+(?:"([^"]*)"|'([^']*)'))?\s*\)""")
 _MD_IMAGE_REF = re.compile(r"!\[([^\]]*)\]\[([^\]]*)\]")
-_MD_REF_DEF = re.compile(
-    r"""^[ ]{0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+(?:"([^"]*)"|'([^']*)'))?[ \t]*$""", re.MULTILINE
-)
+_MD_REF_DEF = re.compile(r"""^[ ]{0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+(?:"([^"]*)"|'([^']*)'))?[ \t]*$""", re.MULTILINE)
 _HTML_MEDIA_TAG = re.compile(r"<(/?)(img|video|source)\b([^>]*)>", re.IGNORECASE)
 _HTML_ATTR = re.compile(r"""([a-zA-Z_:][-\w:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")

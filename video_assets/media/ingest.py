@@ -75,7 +75,10 @@ def ingest_material(
     original_probe = probe_media(fetched.path, fetched.sniffed_mime)
     if original_probe.kind == "image":
         media = normalise_image(
-            fetched.path, workdir / "normalised.jpg", policy.max_pixels, policy.image_long_side,
+            fetched.path,
+            workdir / "normalised.jpg",
+            policy.max_pixels,
+            policy.image_long_side,
             policy.alpha_background,
         )
         probe, keyframes, transcoded = probe_media(media, "image/jpeg"), (media,), False
@@ -85,8 +88,15 @@ def ingest_material(
         keyframes = extract_keyframes(media, probe, policy.keyframe_count, workdir, policy.keyframe_long_side)
     thumbnail = make_thumbnail(keyframes[0], workdir / "thumbnail.jpg", policy.thumbnail_width)
     return IngestedMaterial(
-        source=source, sha256=fetched.sha256, original_size=fetched.size, original_path=fetched.path,
-        original_probe=original_probe, media_path=media, probe=probe, keyframes=keyframes, thumbnail=thumbnail,
+        source=source,
+        sha256=fetched.sha256,
+        original_size=fetched.size,
+        original_path=fetched.path,
+        original_probe=original_probe,
+        media_path=media,
+        probe=probe,
+        keyframes=keyframes,
+        thumbnail=thumbnail,
         transcoded=transcoded,
     )
 
@@ -94,9 +104,7 @@ def ingest_material(
 def _normalise_video(original: Path, probe: MediaProbe, workdir: Path, policy: IngestPolicy) -> tuple[Path, bool]:
     check_pixel_limit(probe.width, probe.height, policy.max_pixels)
     if probe.duration is not None and probe.duration > policy.max_video_seconds:
-        raise MaterialRejected(
-            f"video is {probe.duration:.0f} s long, over the {policy.max_video_seconds:g} s limit"
-        )
+        raise MaterialRejected(f"video is {probe.duration:.0f} s long, over the {policy.max_video_seconds:g} s limit")
     if not needs_transcode(probe):
         return original, False
     mezzanine = transcode_to_mezzanine(

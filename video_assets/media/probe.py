@@ -79,14 +79,32 @@ def _probe_image(path: Path, mime: str) -> MediaProbe:
     if rotation in (90, 270):
         width, height = height, width
     return MediaProbe(
-        kind="image", mime=mime, width=width, height=height, duration=None, fps=None, rotation=rotation,
-        video_codec=None, audio_codec=None, has_audio=False, container=container,
+        kind="image",
+        mime=mime,
+        width=width,
+        height=height,
+        duration=None,
+        fps=None,
+        rotation=rotation,
+        video_codec=None,
+        audio_codec=None,
+        has_audio=False,
+        container=container,
     )
 
 
 def _probe_video(path: Path, mime: str) -> MediaProbe:
-    cmd = ["ffprobe", "-v", "error", *INPUT_GUARD, "-print_format", "json", "-show_format", "-show_streams",
-           file_arg(path)]
+    cmd = [
+        "ffprobe",
+        "-v",
+        "error",
+        *INPUT_GUARD,
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+        file_arg(path),
+    ]
     report = _parse_json(run_tool(cmd, "reading the file with ffprobe", PROBE_TIMEOUT_S).stdout)
     streams = [s for s in report.get("streams", []) if not s.get("disposition", {}).get("attached_pic")]
     video = next((s for s in streams if s.get("codec_type") == "video"), None)
@@ -103,11 +121,18 @@ def _probe_video(path: Path, mime: str) -> MediaProbe:
     if rotation in (90, 270):
         width, height = height, width
     return MediaProbe(
-        kind="video", mime=mime, width=width, height=height, duration=duration,
+        kind="video",
+        mime=mime,
+        width=width,
+        height=height,
+        duration=duration,
         fps=_frame_rate(video.get("avg_frame_rate")) or _frame_rate(video.get("r_frame_rate")),
-        rotation=rotation, video_codec=video.get("codec_name"),
-        audio_codec=audio.get("codec_name") if audio else None, has_audio=audio is not None,
-        container=str(report.get("format", {}).get("format_name", "unknown")), pix_fmt=video.get("pix_fmt"),
+        rotation=rotation,
+        video_codec=video.get("codec_name"),
+        audio_codec=audio.get("codec_name") if audio else None,
+        has_audio=audio is not None,
+        container=str(report.get("format", {}).get("format_name", "unknown")),
+        pix_fmt=video.get("pix_fmt"),
     )
 
 

@@ -20,8 +20,22 @@ from video_assets.scripting.offline_writer import PlanningError, plan_script, sc
 from video_assets.scripting.seo_limits import title_limits
 
 __all__ = [
-    "NARRATIVE_ROLES", "CoverageReport", "MaterialAnalysis", "MaterialBrief", "NarrativeRole", "PlanningError",
-    "Scene", "Script", "SeoMeta", "check_coverage", "duration_bounds", "duration_problem",
-    "estimate_narration_seconds", "min_materials_to_use", "plan_script", "script_problems", "title_limits",
+    "NARRATIVE_ROLES",
+    "CoverageReport",
+    "MaterialAnalysis",
+    "MaterialBrief",
+    "NarrativeRole",
+    "PlanningError",
+    "Scene",
+    "Script",
+    "SeoMeta",
+    "check_coverage",
+    "duration_bounds",
+    "duration_problem",
+    "estimate_narration_seconds",
+    "min_materials_to_use",
+    "plan_script",
+    "script_problems",
+    "title_limits",
     "total_duration",
 ]

@@ -9,7 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from video_assets.vision import CvFeatures
 
 NarrativeRole = Literal[
-    "opening_hook", "evidence", "b_roll", "product_showcase", "explanation", "highlight", "conclusion",
+    "opening_hook",
+    "evidence",
+    "b_roll",
+    "product_showcase",
+    "explanation",
+    "highlight",
+    "conclusion",
 ]
 NARRATIVE_ROLES: tuple[str, ...] = NarrativeRole.__args__  # type: ignore[attr-defined]
 MaterialKind = Literal["image", "video"]

@@ -12,15 +12,26 @@ from video_assets.vision import CvFeatures
 SHARPNESS_REFERENCE = 1000.0  # Laplacian variance of a crisp 320 px photo; the log scale saturates around it
 MOVING_VIDEO = 0.03  # mean frame difference above which a clip reads as action rather than b-roll
 _PALETTE_ZH = {
-    "黑色": (20, 20, 20), "白色": (240, 240, 240), "灰色": (128, 128, 128), "红色": (200, 30, 30),
-    "橙色": (240, 140, 30), "黄色": (230, 210, 40), "绿色": (40, 160, 60), "青色": (40, 180, 190),
-    "蓝色": (40, 70, 200), "紫色": (140, 60, 170), "棕色": (120, 80, 50), "粉色": (240, 150, 180),
+    "黑色": (20, 20, 20),
+    "白色": (240, 240, 240),
+    "灰色": (128, 128, 128),
+    "红色": (200, 30, 30),
+    "橙色": (240, 140, 30),
+    "黄色": (230, 210, 40),
+    "绿色": (40, 160, 60),
+    "青色": (40, 180, 190),
+    "蓝色": (40, 70, 200),
+    "紫色": (140, 60, 170),
+    "棕色": (120, 80, 50),
+    "粉色": (240, 150, 180),
 }
-_PALETTE_EN = dict(zip(
-    ["black", "white", "grey", "red", "orange", "yellow", "green", "cyan", "blue", "purple", "brown", "pink"],
-    _PALETTE_ZH.values(),
-    strict=True,
-))
+_PALETTE_EN = dict(
+    zip(
+        ["black", "white", "grey", "red", "orange", "yellow", "green", "cyan", "blue", "purple", "brown", "pink"],
+        _PALETTE_ZH.values(),
+        strict=True,
+    )
+)
 _EXPLANATION_CUES = ("因为", "原理", "所以", "为什么", "如何", "怎么", "because", "how ", "why ", "means")
 
 
@@ -105,5 +116,5 @@ def _description(brief: MaterialBrief, own_text: str, chinese: bool) -> str:
 
 
 def _colour_name(hex_color: str, palette: dict[str, tuple[int, int, int]]) -> str:
-    rgb = tuple(int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    rgb = tuple(int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
     return min(palette, key=lambda name: sum((a - b) ** 2 for a, b in zip(palette[name], rgb, strict=True)))

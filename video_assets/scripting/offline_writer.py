@@ -243,7 +243,7 @@ def _split_until(texts: list[str], needed: int, language: str) -> list[str]:
         index = max(range(1, len(texts)), key=lambda i: estimate_narration_seconds(texts[i], language), default=None)
         if index is None or estimate_narration_seconds(texts[index], language) < 2 * MIN_SCENE_SECONDS:
             break
-        texts[index:index + 1] = _halves(texts[index])
+        texts[index : index + 1] = _halves(texts[index])
     return texts
 
 
@@ -358,6 +358,9 @@ def _scenes(
         brief = briefs[material]
         in_point, out_point = fit_points(brief, planned, uses.get(material, 0))
         uses[material] = uses.get(material, 0) + 1
-        scenes.append(Scene(narration=text, material_id=brief.id, in_point=in_point, out_point=out_point,
-                            planned_duration=planned))
+        scenes.append(
+            Scene(
+                narration=text, material_id=brief.id, in_point=in_point, out_point=out_point, planned_duration=planned
+            )
+        )
     return scenes

@@ -29,11 +29,81 @@ _CJK_STOP_CHARS = set(
     "之其此并又再更最已将于等些每各该所如若因此然却只么什怎样哪谁里后前时候当用做来去看没"
 )
 _EN_STOP_WORDS = {
-    "the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "from", "by", "is", "are",
-    "was", "were", "be", "been", "it", "its", "this", "that", "these", "those", "as", "we", "you", "they", "he",
-    "she", "i", "our", "your", "their", "my", "not", "no", "so", "if", "then", "than", "too", "very", "can", "will",
-    "just", "also", "more", "most", "into", "about", "over", "after", "before", "there", "here", "what", "which",
-    "who", "how", "when", "why", "all", "any", "some", "one", "two", "has", "have", "had", "do", "does",
+    "the",
+    "a",
+    "an",
+    "and",
+    "or",
+    "but",
+    "of",
+    "to",
+    "in",
+    "on",
+    "at",
+    "for",
+    "with",
+    "from",
+    "by",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "it",
+    "its",
+    "this",
+    "that",
+    "these",
+    "those",
+    "as",
+    "we",
+    "you",
+    "they",
+    "he",
+    "she",
+    "i",
+    "our",
+    "your",
+    "their",
+    "my",
+    "not",
+    "no",
+    "so",
+    "if",
+    "then",
+    "than",
+    "too",
+    "very",
+    "can",
+    "will",
+    "just",
+    "also",
+    "more",
+    "most",
+    "into",
+    "about",
+    "over",
+    "after",
+    "before",
+    "there",
+    "here",
+    "what",
+    "which",
+    "who",
+    "how",
+    "when",
+    "why",
+    "all",
+    "any",
+    "some",
+    "one",
+    "two",
+    "has",
+    "have",
+    "had",
+    "do",
+    "does",
 }
 _SPEC_NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:mAh|GB|TB|Hz|W|mm|g|nits|英寸|毫米|克|元|瓦|小时|分钟|%|倍|核|万)?")
 _SPEC_NAME = re.compile(r"[A-Z]{2,}[0-9A-Z]*|\b[A-Z][a-z]+\s?\d+")
@@ -76,7 +146,7 @@ def terms(text: str) -> set[str]:
     """Comparable units of meaning: CJK character bigrams and lower-case Latin words/numbers with units."""
     found: set[str] = set()
     for run in _CJK_RUN.findall(text):
-        found.update(run[i:i + 2] for i in range(len(run) - 1))
+        found.update(run[i : i + 2] for i in range(len(run) - 1))
     found.update(word.lower() for word in _LATIN_WORD.findall(text) if word.lower() not in _EN_STOP_WORDS)
     return found
 
@@ -91,7 +161,7 @@ def keywords(text: str, limit: int = 10, boost_text: str = "") -> list[str]:
         for run in _CJK_RUN.findall(source):
             for size in (2, 3, 4):
                 for i in range(len(run) - size + 1):
-                    gram = run[i:i + size]
+                    gram = run[i : i + size]
                     if not _CJK_STOP_CHARS.intersection(gram):
                         counts[gram] += weight
         for name in _LATIN_NAME.findall(source):

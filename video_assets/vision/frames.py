@@ -46,7 +46,9 @@ def read_image(path: Path) -> np.ndarray:
 def probe_duration(path: Path) -> float | None:
     result = subprocess.run(
         ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise FrameReadError(f"{path.name}: ffprobe failed: {result.stderr.strip()[:300]}")
@@ -59,9 +61,23 @@ def sample_video(path: Path) -> SampledFrames:
     duration = probe_duration(path)
     fps = MAX_SAMPLE_FPS if not duration else min(MAX_SAMPLE_FPS, MAX_SAMPLED_FRAMES / duration)
     cmd = [
-        "ffmpeg", "-v", "error", "-nostdin", "-i", str(path), "-an", "-sn",
-        "-vf", f"fps={fps:.6f},scale='min({ANALYSIS_WIDTH},iw)':-2",
-        "-frames:v", str(MAX_SAMPLED_FRAMES), "-f", "image2pipe", "-c:v", "ppm", "-",
+        "ffmpeg",
+        "-v",
+        "error",
+        "-nostdin",
+        "-i",
+        str(path),
+        "-an",
+        "-sn",
+        "-vf",
+        f"fps={fps:.6f},scale='min({ANALYSIS_WIDTH},iw)':-2",
+        "-frames:v",
+        str(MAX_SAMPLED_FRAMES),
+        "-f",
+        "image2pipe",
+        "-c:v",
+        "ppm",
+        "-",
     ]
     result = subprocess.run(cmd, capture_output=True, check=False)
     if result.returncode != 0:
@@ -81,17 +97,17 @@ def _split_ppm_stream(stream: bytes) -> list[np.ndarray]:
         cursor = offset
         while len(header_fields) < 4:
             end = cursor
-            while stream[end:end + 1].isspace():
+            while stream[end : end + 1].isspace():
                 end += 1
             start = end
-            while end < len(stream) and not stream[end:end + 1].isspace():
+            while end < len(stream) and not stream[end : end + 1].isspace():
                 end += 1
             header_fields.append(stream[start:end])
             cursor = end
         cursor += 1  # the single whitespace byte after maxval
         width, height = int(header_fields[1]), int(header_fields[2])
         size = width * height * 3
-        rgb = np.frombuffer(stream[cursor:cursor + size], dtype=np.uint8).reshape(height, width, 3)
+        rgb = np.frombuffer(stream[cursor : cursor + size], dtype=np.uint8).reshape(height, width, 3)
         frames.append(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
         offset = cursor + size
     return frames

@@ -1,0 +1,77 @@
+"""video_scripts: N script variants in their own styles, each checked for coverage and followed by an SEO pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from video_assets.db.engine import session_scope
+from video_assets.db.models import VideoScript
+from video_assets.db.repository import append_event
+from video_assets.db.upsert import upsert
+from video_assets.llm import LlmBackend
+from video_assets.request_schema import VideoRequestSpec
+from video_assets.scripting import MaterialBrief, Script, check_coverage, total_duration
+from video_assets.stages.materials import briefs_for_request
+
+
+@dataclass(frozen=True)
+class VariantOutcome:
+    variant_index: int
+    style: str
+    script: Script | None
+    title: str | None
+    share_used: float | None
+    error: str | None
+
+
+def write_scripts(
+    request_id: str, spec: VideoRequestSpec, database_url: str, backend: LlmBackend, backend_name: str
+) -> tuple[list[VariantOutcome], list[MaterialBrief]]:
+    with session_scope(database_url) as session:
+        briefs = briefs_for_request(session, request_id)
+    outcomes = [
+        _write_variant(request_id, spec, database_url, backend, backend_name, briefs, index)
+        for index in range(spec.video_count)
+    ]
+    return outcomes, briefs
+
+
+def _write_variant(
+    request_id: str,
+    spec: VideoRequestSpec,
+    database_url: str,
+    backend: LlmBackend,
+    backend_name: str,
+    briefs: list[MaterialBrief],
+    index: int,
+) -> VariantOutcome:
+    style = spec.style_for_variant(index)
+    try:
+        script, script_version = backend.write_script(
+            spec.title, spec.markdown, briefs, style, spec.language, spec.target_duration, index
+        )
+        seo, seo_version = backend.write_seo(script, spec.title, spec.language)
+    except Exception as error:  # noqa: BLE001 - a failed variant is recorded; the other variants carry on
+        reason = f"{type(error).__name__}: {error}"
+        with session_scope(database_url) as session:
+            append_event(session, request_id, "variant_failed", f"script v{index} ({style}): {reason}", "video_scripts")
+        return VariantOutcome(index, style, None, None, None, reason)
+    coverage = check_coverage(script, briefs)
+    with session_scope(database_url) as session:
+        upsert(
+            session,
+            VideoScript,
+            {"request_id": request_id, "variant_index": index},
+            {
+                "style": style,
+                "hook": script.hook,
+                "scenes": [scene.model_dump(mode="json") for scene in script.scenes],
+                "planned_duration": total_duration(script),
+                "coverage": coverage.model_dump(mode="json"),
+                "title": seo.titles[0],
+                "seo": seo.model_dump(mode="json"),
+                "backend": backend_name,
+                "prompt_version": f"{script_version}+{seo_version}",
+            },
+        )
+    return VariantOutcome(index, style, script, seo.titles[0], coverage.share_used, None)

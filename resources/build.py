@@ -11,6 +11,8 @@ from resources.env import secret
 from resources.ingest import IngestResource
 from resources.llm import LlmResource
 from resources.object_store import ObjectStoreResource
+from resources.render import RenderResource
+from resources.tts import TtsResource
 from video_assets.settings import PREFIX, Settings
 from video_assets.settings import env as setting
 
@@ -37,6 +39,14 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             tokens_per_minute=float(setting("LLM_TOKENS_PER_MINUTE", "200000")),
             workers=int(setting("LLM_WORKERS", "4")),
         ),
+        "tts": TtsResource(
+            backend=setting("TTS_BACKEND", "espeak"),  # type: ignore[arg-type]
+            base_url=setting("TTS_BASE_URL", ""),
+            api_key=secret(PREFIX + "TTS_API_KEY") or "",
+            model=setting("TTS_MODEL", "tts-1"),
+            voice=setting("TTS_VOICE", ""),
+        ),
+        "render": RenderResource(crf=int(setting("RENDER_CRF", "23")), preset=setting("RENDER_PRESET", "veryfast")),
         "database": DatabaseResource(url=database_url),
         "object_store": ObjectStoreResource(
             backend=settings.storage_backend,

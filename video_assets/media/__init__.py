@@ -5,8 +5,10 @@ from video_assets.media.fetch import FetchedFile, FetchPolicy, S3Reader, fetch_m
 from video_assets.media.gather import GatheredMaterials, MaterialSource, RejectedSource, gather_materials
 from video_assets.media.ingest import IngestedMaterial, IngestOutcome, IngestPolicy, ingest_all, ingest_material
 from video_assets.media.probe import MediaProbe, probe_media
+from video_assets.media.sniff import AUDIO_TYPES
 
 __all__ = [
+    "AUDIO_TYPES",
     "FetchPolicy",
     "FetchedFile",
     "GatheredMaterials",

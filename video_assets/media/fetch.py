@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -16,7 +16,7 @@ from requests.adapters import HTTPAdapter
 
 from video_assets.media.address_guard import resolve_vetted_address
 from video_assets.media.errors import MaterialRejected
-from video_assets.media.sniff import extension_for, require_supported, sniff_file
+from video_assets.media.sniff import SUPPORTED_TYPES, extension_for, require_supported, sniff_file
 
 S3Reader = Callable[[str, str, Path, int], None]
 """s3_reader(bucket, key, dest, max_bytes) writes the object to dest; it may raise MaterialRejected itself."""
@@ -52,8 +52,15 @@ class FetchedFile:
     sniffed_mime: str
 
 
-def fetch_material(uri: str, dest_dir: Path, policy: FetchPolicy, s3_reader: S3Reader | None = None) -> FetchedFile:
-    """Download `uri` into `dest_dir` as `original.<ext>`, the extension coming from the sniffed content type."""
+def fetch_material(
+    uri: str,
+    dest_dir: Path,
+    policy: FetchPolicy,
+    s3_reader: S3Reader | None = None,
+    accepted: Mapping[str, str] = SUPPORTED_TYPES,
+) -> FetchedFile:
+    """Download `uri` into `dest_dir` as `original.<ext>`, the extension coming from the sniffed content type;
+    `accepted` maps the content types allowed (images and videos by default, AUDIO_TYPES for background music)."""
     dest_dir.mkdir(parents=True, exist_ok=True)
     partial = dest_dir / "original.part"
     scheme = urlsplit(uri).scheme.lower()
@@ -67,18 +74,18 @@ def fetch_material(uri: str, dest_dir: Path, policy: FetchPolicy, s3_reader: S3R
         _copy_local(Path(uri), partial, policy)
     else:
         raise MaterialRejected(f"unsupported scheme '{scheme}://' (allowed: http, https, s3, file, or a local path)")
-    return _finish(partial, policy)
+    return _finish(partial, policy, accepted)
 
 
-def _finish(partial: Path, policy: FetchPolicy) -> FetchedFile:
+def _finish(partial: Path, policy: FetchPolicy, accepted: Mapping[str, str]) -> FetchedFile:
     size = partial.stat().st_size
     if size == 0:
         raise MaterialRejected("the file is empty")
     if size > policy.max_bytes:
         raise MaterialRejected(_oversize_reason(size, policy))
     mime = sniff_file(partial)
-    require_supported(mime)
-    final = partial.with_name(f"original.{extension_for(mime)}")
+    require_supported(mime, accepted)
+    final = partial.with_name(f"original.{extension_for(mime, accepted)}")
     partial.replace(final)
     return FetchedFile(path=final, size=size, sha256=_sha256(final), sniffed_mime=mime)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+from collections.abc import Mapping
 from pathlib import Path
 
 import filetype
@@ -33,6 +34,15 @@ VIDEO_TYPES: dict[str, str] = {
     "video/mp2t": "ts",
 }
 SUPPORTED_TYPES: dict[str, str] = {**IMAGE_TYPES, **VIDEO_TYPES}
+AUDIO_TYPES: dict[str, str] = {
+    "audio/mpeg": "mp3",
+    "audio/x-wav": "wav",
+    "audio/ogg": "ogg",
+    "audio/x-flac": "flac",
+    "audio/aac": "aac",
+    "audio/mp4": "m4a",
+    "audio/x-m4a": "m4a",
+}
 
 _TS_PACKET = 188
 
@@ -55,12 +65,8 @@ def sniff_file(path: Path) -> str:
         return sniff_bytes(handle.read(SNIFF_BYTES))
 
 
-def is_supported(mime: str) -> bool:
-    return mime in SUPPORTED_TYPES
-
-
-def extension_for(mime: str) -> str:
-    return SUPPORTED_TYPES.get(mime, "bin")
+def extension_for(mime: str, accepted: Mapping[str, str] = SUPPORTED_TYPES) -> str:
+    return accepted.get(mime, "bin")
 
 
 def _looks_like_mpeg_ts(head: bytes) -> bool:
@@ -84,9 +90,10 @@ def _text_type(head: bytes) -> str:
     return "text/plain"
 
 
-def require_supported(mime: str) -> None:
-    """Refuse anything that is not an image or video container we can decode."""
+def require_supported(mime: str, accepted: Mapping[str, str] = SUPPORTED_TYPES) -> None:
+    """Refuse anything that is not a container we can decode (images and videos unless told otherwise)."""
     if mime == "application/x-empty":
         raise MaterialRejected("the file is empty")
-    if not is_supported(mime):
-        raise MaterialRejected(f"not a supported image or video: detected {mime}")
+    if mime not in accepted:
+        what = "audio file" if accepted is AUDIO_TYPES else "image or video"
+        raise MaterialRejected(f"not a supported {what}: detected {mime}")

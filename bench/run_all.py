@@ -1,0 +1,33 @@
+"""`make bench`: every benchmark in one process run, printed as JSON lines and saved to bench/results/latest.json."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+BENCHMARKS = ("sensor_bench", "ingest_bench", "render_bench")
+
+
+def main() -> None:
+    selected = sys.argv[1:] or list(BENCHMARKS)
+    results = {}
+    for name in selected:
+        started = time.perf_counter()
+        results[name] = importlib.import_module(name).run()
+        results[name]["bench_wall_s"] = round(time.perf_counter() - started, 1)
+        print(json.dumps({name: results[name]}), flush=True)
+    out = HERE / "results" / "latest.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"saved {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Run ffmpeg with `-progress pipe:1`, report a 0..1 fraction, and turn failures into RenderError."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from video_assets.render.errors import RenderError
+
+STDERR_TAIL_CHARS = 2000
+
+
+def parse_progress_line(line: str, total_seconds: float) -> float | None:
+    """Fraction done from one `key=value` line of ffmpeg's -progress output, or None if the line has no time."""
+    key, _, value = line.strip().partition("=")
+    if key == "progress" and value == "end":
+        return 1.0
+    if key != "out_time_us" or not value.lstrip("-").isdigit() or total_seconds <= 0:
+        return None
+    return min(max(int(value) / 1_000_000 / total_seconds, 0.0), 1.0)
+
+
+def run_ffmpeg(
+    command: list[str], total_seconds: float, stderr_path: Path, on_progress: Callable[[float], None] | None
+) -> None:
+    # stderr goes to a file: a full stderr pipe nobody reads would block ffmpeg while we read stdout.
+    with stderr_path.open("w", encoding="utf-8", errors="replace") as stderr:
+        try:
+            process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True
+            )
+        except FileNotFoundError as exc:
+            raise RenderError("ffmpeg is not installed") from exc
+        assert process.stdout is not None
+        last = -1.0
+        for line in process.stdout:
+            fraction = parse_progress_line(line, total_seconds)
+            if fraction is not None and on_progress is not None and fraction > last:
+                last = fraction
+                on_progress(fraction)
+        code = process.wait()
+    if code != 0:
+        tail = stderr_path.read_text(encoding="utf-8", errors="replace")[-STDERR_TAIL_CHARS:].strip()
+        raise RenderError(f"ffmpeg exited with code {code}: {tail or 'no error output'}")
+
+
+def probe(path: Path) -> dict[str, Any]:
+    result = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise RenderError(f"ffprobe cannot read {path.name}: {result.stderr.strip()[-500:]}")
+    return json.loads(result.stdout)
+
+
+def extract_frame(source: Path, at_seconds: float, out_path: Path) -> Path:
+    """One frame as PNG; the ffmpeg CLI applies rotation side data, so the frame is upright."""
+    result = subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-ss",
+            f"{at_seconds:.3f}",
+            "-i",
+            str(source),
+            "-frames:v",
+            "1",
+            "-update",
+            "1",
+            str(out_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0 or not out_path.exists():
+        raise RenderError(f"cannot extract a frame from {source.name}: {result.stderr.strip()[-500:]}")
+    return out_path

@@ -1,0 +1,297 @@
+"""The single-pass ffmpeg graph: fitted scenes, head/body/tail xfades, burnt subtitles, watermark, mixed audio."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+from ffmpeg.nodes import InputNode
+
+from video_assets.render.fit import Fit, background_size, cover, plan_fit
+from video_assets.render.timeline import NARRATION_LEAD, RenderJob, ScenePlan, TimelinePlan
+
+# Slow a short clip down by up to this factor before falling back to looping it.
+MAX_SLOWDOWN = 1.5
+KEN_BURNS_ZOOM = 0.12
+BACKGROUND_BLUR = {"luma_radius": 8, "luma_power": 2}
+WATERMARK_FONT_RATIO = 0.035
+WATERMARK_GAP = 8
+DUCK = {"threshold": 0.03, "ratio": 8, "attack": 20, "release": 350}
+LOUDNESS = {"I": -16, "TP": -1.5, "LRA": 11}
+SAMPLE_RATE = 48000
+
+
+class DistinctInput(InputNode):
+    """An input that is never merged with an equal one.
+
+    ffmpeg-python treats structurally equal nodes as one node; a clip looped or reused by two scenes must get a
+    demuxer of its own, or ffmpeg would feed the same frames to both branches at once and buffer one of them.
+    """
+
+    _serial = itertools.count()
+
+    def __init__(self, filename: str, **options: Any) -> None:
+        self.serial = next(self._serial)
+        fmt = options.pop("f", None)
+        if fmt:
+            options["format"] = fmt
+        super().__init__("input", kwargs={"filename": filename, **options})
+
+    def __hash__(self) -> int:
+        return hash((super().__hash__(), self.serial))
+
+    def __eq__(self, other: object) -> bool:
+        return hash(self) == hash(other)
+
+
+def _input(path: Path | str, **options: Any) -> Any:
+    return DistinctInput(str(path), **options).stream()
+
+
+@dataclass(frozen=True)
+class StillInputs:
+    """Files prepared before the graph is built: one composited canvas per image scene and the logo."""
+
+    scene_images: dict[int, Path]
+    logo: tuple[Path, int, int] | None
+    ass_path: Path | None
+    watermark_text_path: Path | None
+
+
+def build_command(
+    job: RenderJob, plan: TimelinePlan, stills: StillInputs, out_path: Path, font_file: Path
+) -> list[str]:
+    scenes = [_scene_video(job, plan, index, scene, stills) for index, scene in enumerate(plan.scenes)]
+    video = _join_with_transitions(job, plan, scenes)
+    if stills.ass_path is not None:
+        video = video.filter("ass", filename=str(stills.ass_path))  # kwarg: ffmpeg-python escapes positional args twice
+    video = _watermark(job, video, stills, font_file)
+    video = video.filter("format", "yuv420p")
+    audio = _audio(job, plan)
+    output = ffmpeg.output(
+        video,
+        audio,
+        str(out_path),
+        vcodec="libx264",
+        pix_fmt="yuv420p",
+        crf=job.crf,
+        preset=job.preset,
+        r=job.fps,
+        acodec="aac",
+        audio_bitrate="160k",
+        ar=SAMPLE_RATE,
+        movflags="+faststart",
+        **{"frames:v": plan.total_frames},  # bare -frames would also cap the audio, counted in AAC frames
+    )
+    return output.global_args("-hide_banner", "-nostats", "-loglevel", "error", "-progress", "pipe:1").compile(
+        overwrite_output=True
+    )
+
+
+def _scene_video(job: RenderJob, plan: TimelinePlan, index: int, scene: ScenePlan, stills: StillInputs) -> Any:
+    if scene.clip.kind == "image":
+        stream = _ken_burns(job, index, scene, stills.scene_images[index])
+    else:
+        stream = _fitted_clip(job, scene)
+    # Exact frame count: fps last, then pad by cloning and cut, so xfade offsets can never drift.
+    return (
+        stream.filter("tpad", stop_mode="clone", stop_duration=f"{scene.seconds(job.fps) + 1:.3f}")
+        .filter("trim", end_frame=scene.frames)
+        .filter("setpts", "PTS-STARTPTS")
+        .filter("setsar", "1")
+        .filter("format", "yuv420p")
+    )
+
+
+def _ken_burns(job: RenderJob, index: int, scene: ScenePlan, canvas_image: Path) -> Any:
+    """Zoom slowly into (even scenes) or out of (odd scenes) a picture composited on the canvas once."""
+    frames = scene.frames
+    zoom = f"1+{KEN_BURNS_ZOOM}*on/{frames}" if index % 2 == 0 else f"{1 + KEN_BURNS_ZOOM}-{KEN_BURNS_ZOOM}*on/{frames}"
+    # Drift the focus point a little, alternating direction, so consecutive stills do not move identically.
+    focus_x = 0.5 + (0.1 if index % 4 in (1, 2) else -0.1)
+    return (
+        _input(canvas_image)
+        .video.filter("format", "yuv420p")
+        .filter(
+            "zoompan",
+            z=zoom,
+            d=frames,
+            fps=job.fps,
+            s=f"{job.canvas[0]}x{job.canvas[1]}",
+            x=f"(iw-iw/zoom)*{focus_x:.2f}",
+            y="(ih-ih/zoom)/2",
+        )
+    )
+
+
+def _fitted_clip(job: RenderJob, scene: ScenePlan) -> Any:
+    clip = scene.clip
+    clip_in, clip_out = clip.window()
+    available = clip_out - clip_in
+    needed = scene.seconds(job.fps)
+    if available >= needed:
+        stream = _input(clip.media_path, ss=f"{clip_in:.3f}", t=f"{needed + 0.1:.3f}").video
+        stream = stream.filter("setpts", "PTS-STARTPTS")
+    elif needed / available <= MAX_SLOWDOWN:
+        stream = _input(clip.media_path, ss=f"{clip_in:.3f}", t=f"{available:.3f}").video
+        stream = stream.filter("setpts", f"(PTS-STARTPTS)*{needed / available:.4f}")
+    elif clip_in == 0 and clip.out_point is None:
+        # The whole clip loops: one demuxer and decoder, however many loops (memory stays flat in video length).
+        loops = math.ceil(needed / available)
+        stream = _input(clip.media_path, stream_loop=loops - 1, t=f"{needed + 0.1:.3f}").video
+        stream = stream.filter("setpts", "PTS-STARTPTS")
+    else:
+        # Separate inputs of the same range, concatenated: honours in/out on every loop and buffers no frames.
+        loops = math.ceil(needed / available)
+        parts = [
+            _input(clip.media_path, ss=f"{clip_in:.3f}", t=f"{available:.3f}").video.filter("setpts", "PTS-STARTPTS")
+            for _ in range(loops)
+        ]
+        stream = ffmpeg.concat(*parts, v=1, a=0)
+    return _fit(stream, plan_fit(clip.width, clip.height, job.canvas), job.canvas).filter("fps", job.fps)
+
+
+def _fit(stream: Any, fit: Fit, canvas: tuple[int, int]) -> Any:
+    width, height = canvas
+    if fit.mode == "cover":
+        return stream.filter("scale", *fit.scaled).filter("crop", width, height, *fit.offset)
+    split = stream.filter_multi_output("split", 2)
+    tiny = background_size(canvas)
+    tiny_fit = cover(fit.scaled[0], fit.scaled[1], tiny)
+    background = (
+        split[0]
+        .filter("scale", *tiny_fit.scaled)
+        .filter("crop", *tiny, *tiny_fit.offset)
+        .filter("boxblur", **BACKGROUND_BLUR)
+        .filter("eq", brightness=-0.08)
+        .filter("scale", width, height, flags="bilinear")
+    )
+    foreground = split[1].filter("scale", *fit.scaled)
+    return ffmpeg.overlay(background, foreground, x=fit.offset[0], y=fit.offset[1])
+
+
+def _join_with_transitions(job: RenderJob, plan: TimelinePlan, scenes: list[Any]) -> Any:
+    """xfade only the overlapping frames (head of one scene, tail of the previous) and concat the rest.
+
+    ffmpeg 5.1's xfade converts every frame to yuv444p and back, so a chained xfade over whole scenes is slow.
+    """
+    overlap = plan.transition_frames
+    if overlap == 0:
+        return ffmpeg.concat(*scenes, v=1, a=0) if len(scenes) > 1 else scenes[0]
+    pieces: list[Any] = []
+    previous_tail: Any = None
+    last = len(scenes) - 1
+    for index, (stream, scene) in enumerate(zip(scenes, plan.scenes, strict=True)):
+        head_end = overlap if index > 0 else 0
+        tail_start = scene.frames - overlap if index < last else scene.frames
+        parts = stream.filter_multi_output("split", 1 + (index > 0) + (index < last))
+        outlet = iter(range(3))
+        if index > 0:
+            head = _frames(parts[next(outlet)], 0, head_end)
+            pieces.append(
+                ffmpeg.filter(
+                    [previous_tail, head],
+                    "xfade",
+                    transition=job.transition.type,
+                    duration=f"{overlap / job.fps:.4f}",
+                    offset=0,
+                )
+            )
+        pieces.append(_frames(parts[next(outlet)], head_end, tail_start))
+        if index < last:
+            previous_tail = _frames(parts[next(outlet)], tail_start, scene.frames)
+    return ffmpeg.concat(*pieces, v=1, a=0)
+
+
+def _frames(stream: Any, start: int, end: int) -> Any:
+    return stream.filter("trim", start_frame=start, end_frame=end).filter("setpts", "PTS-STARTPTS")
+
+
+def _watermark(job: RenderJob, video: Any, stills: StillInputs, font_file: Path) -> Any:
+    mark = job.watermark
+    if mark is None:
+        return video
+    width, height = job.canvas
+    margin = round(mark.margin * width / 1080)
+    left = mark.corner.endswith("left")
+    top = mark.corner.startswith("top")
+    logo_height = 0
+    if stills.logo is not None:
+        logo_path, logo_width, logo_height = stills.logo
+        x = margin if left else width - logo_width - margin
+        y = margin if top else height - logo_height - margin
+        video = ffmpeg.overlay(video, _input(logo_path).video, x=x, y=y, eof_action="repeat")
+    if stills.watermark_text_path is not None:
+        shift = logo_height + WATERMARK_GAP if logo_height else 0
+        # The text comes from a file and expansion is off: user text can neither inject filters nor run %{...}.
+        video = video.filter(
+            "drawtext",
+            textfile=str(stills.watermark_text_path),
+            expansion="none",
+            fontfile=str(font_file),
+            fontsize=max(round(width * WATERMARK_FONT_RATIO), 10),
+            fontcolor=f"white@{mark.opacity:.2f}",
+            borderw=2,
+            bordercolor=f"black@{mark.opacity * 0.6:.2f}",
+            x=str(margin) if left else f"w-tw-{margin}",
+            y=str(margin + shift) if top else f"h-th-{margin + shift}",
+        )
+    return video
+
+
+def _audio(job: RenderJob, plan: TimelinePlan) -> Any:
+    total = plan.duration
+    slots = []
+    for scene in plan.scenes:
+        slot = scene.slot_frames / plan.fps
+        if scene.narration is None:
+            slots.append(_silence(slot))
+            continue
+        slots.append(
+            _normalised(_input(scene.narration.audio_path).audio)
+            .filter("adelay", delays=round(NARRATION_LEAD * 1000), all=1)
+            .filter("apad")
+            .filter("atrim", end=f"{slot:.4f}")
+            .filter("asetpts", "PTS-STARTPTS")
+        )
+    narration = ffmpeg.concat(*slots, v=0, a=1) if len(slots) > 1 else slots[0]
+    if job.bgm_path is not None:
+        narration = _with_bgm(job, narration, total)
+    return (
+        narration.filter("loudnorm", **LOUDNESS)
+        .filter("aresample", SAMPLE_RATE)  # loudnorm resamples to 192 kHz internally and outputs that
+        .filter("apad")
+        .filter("atrim", end=f"{total:.4f}")
+    )
+
+
+def _with_bgm(job: RenderJob, narration: Any, total: float) -> Any:
+    volume = job.bgm.volume if job.bgm else 0.25
+    fade_out = min(job.bgm.fade_out if job.bgm else 2.0, total / 2)
+    music = (
+        _normalised(_input(job.bgm_path, stream_loop=-1).audio)
+        .filter("atrim", end=f"{total:.4f}")
+        .filter("asetpts", "PTS-STARTPTS")
+        .filter("volume", f"{volume:.3f}")
+    )
+    if job.bgm is None or job.bgm.duck:
+        voice = narration.filter_multi_output("asplit", 2)
+        narration = voice[0]
+        music = ffmpeg.filter([music, voice[1]], "sidechaincompress", **DUCK)
+    if fade_out > 0:
+        music = music.filter("afade", t="out", st=f"{total - fade_out:.3f}", d=f"{fade_out:.3f}")
+    return ffmpeg.filter([narration, music], "amix", inputs=2, duration="first", normalize=0)
+
+
+def _normalised(stream: Any) -> Any:
+    return stream.filter("aresample", SAMPLE_RATE).filter("aformat", sample_fmts="fltp", channel_layouts="stereo")
+
+
+def _silence(seconds: float) -> Any:
+    return _input(f"anullsrc=r={SAMPLE_RATE}:cl=stereo", f="lavfi", t=f"{seconds:.4f}").audio.filter(
+        "aformat", sample_fmts="fltp", channel_layouts="stereo"
+    )

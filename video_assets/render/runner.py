@@ -1,0 +1,136 @@
+"""render_video: narrate every scene, plan frames, write subtitles and stills, encode in one ffmpeg pass."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from video_assets.render.errors import RenderError
+from video_assets.render.ffmpeg_run import extract_frame, probe, run_ffmpeg
+from video_assets.render.fonts import find_font
+from video_assets.render.graph import StillInputs, build_command
+from video_assets.render.images import composite_scene_image, draw_cover, fit_picture, load_rgb, prepare_logo
+from video_assets.render.subtitles import SubtitleCue, build_cues, layout_for, write_ass, write_srt
+from video_assets.render.timeline import NARRATION_LEAD, RenderJob, TimelinePlan, plan_timeline
+from video_assets.tts.base import Narration, TtsEngine, TtsError
+
+COVER_FRAME_OFFSET = 1.0
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    video_path: Path
+    cover_path: Path
+    ass_path: Path | None  # None when no scene has narration
+    srt_path: Path | None
+    duration: float
+    width: int
+    height: int
+    size_bytes: int
+    planned_duration: float
+
+
+def render_video(
+    job: RenderJob,
+    tts: TtsEngine,
+    workdir: Path,
+    on_progress: Callable[[float], None] | None = None,
+) -> RenderResult:
+    """Render `job` into workdir/video.mp4 (+ cover.jpg, subtitles.ass/.srt). The caller owns workdir cleanup."""
+    job.validate()
+    workdir.mkdir(parents=True, exist_ok=True)
+    narrations = _narrate(job, tts, workdir)
+    plan = plan_timeline(job, narrations)
+    cues = _cues(job, plan)
+    ass_path = write_ass(cues, job.subtitles, job.canvas, workdir / "subtitles.ass") if cues else None
+    srt_path = write_srt(cues, workdir / "subtitles.srt") if cues else None
+    stills = StillInputs(
+        scene_images={
+            index: composite_scene_image(scene.media_path, job.canvas, workdir / f"scene-{index:02d}.png")
+            for index, scene in enumerate(job.scenes)
+            if scene.kind == "image"
+        },
+        logo=_logo(job, workdir),
+        ass_path=ass_path if job.subtitles.enabled else None,
+        watermark_text_path=_watermark_text(job, workdir),
+    )
+    video_path = workdir / "video.mp4"
+    command = build_command(job, plan, stills, video_path, find_font().path)
+    (workdir / "ffmpeg-command.txt").write_text("\n".join(command), encoding="utf-8")
+    run_ffmpeg(command, plan.duration, workdir / "ffmpeg-stderr.log", on_progress)
+    cover_path = _cover(job, stills, workdir)
+    return _result(video_path, cover_path, ass_path, srt_path, plan)
+
+
+def _narrate(job: RenderJob, tts: TtsEngine, workdir: Path) -> list[Narration | None]:
+    narrations: list[Narration | None] = []
+    for index, scene in enumerate(job.scenes):
+        if not scene.narration.strip():
+            narrations.append(None)
+            continue
+        try:
+            narration = tts.synthesize(scene.narration, job.language, job.voice, workdir / f"narration-{index:02d}.wav")
+        except TtsError as exc:
+            raise RenderError(f"scene {index}: narration failed: {exc}") from exc
+        narrations.append(narration)
+    return narrations
+
+
+def _cues(job: RenderJob, plan: TimelinePlan) -> list[SubtitleCue]:
+    max_em = layout_for(job.subtitles, job.canvas).max_em
+    cues: list[SubtitleCue] = []
+    for scene in plan.scenes:
+        if scene.narration is None:
+            continue
+        offset = scene.start_frame / plan.fps + NARRATION_LEAD
+        words = [replace(word, start=word.start + offset, end=word.end + offset) for word in scene.narration.words]
+        cues += build_cues(words, (scene.start_frame + scene.slot_frames) / plan.fps, max_em)
+    return cues
+
+
+def _logo(job: RenderJob, workdir: Path) -> tuple[Path, int, int] | None:
+    if job.watermark is None or job.watermark_image_path is None:
+        return None
+    mark = job.watermark
+    return prepare_logo(job.watermark_image_path, job.canvas[0], mark.scale, mark.opacity, workdir / "logo.png")
+
+
+def _watermark_text(job: RenderJob, workdir: Path) -> Path | None:
+    if job.watermark is None or not (job.watermark.text or "").strip():
+        return None
+    path = workdir / "watermark.txt"
+    path.write_text(" ".join(job.watermark.text.split()), encoding="utf-8")
+    return path
+
+
+def _cover(job: RenderJob, stills: StillInputs, workdir: Path) -> Path:
+    index = min(max(job.cover_scene_index, 0), len(job.scenes) - 1)
+    scene = job.scenes[index]
+    if scene.kind == "image":
+        frame = load_rgb(stills.scene_images[index])
+    else:
+        clip_in, clip_out = scene.window()
+        at = clip_in + min(COVER_FRAME_OFFSET, (clip_out - clip_in) / 2)
+        frame = fit_picture(load_rgb(extract_frame(scene.media_path, at, workdir / "cover-frame.png")), job.canvas)
+    return draw_cover(frame, job.title, workdir / "cover.jpg")
+
+
+def _result(
+    video_path: Path, cover_path: Path, ass_path: Path | None, srt_path: Path | None, plan: TimelinePlan
+) -> RenderResult:
+    info = probe(video_path)
+    video = next((stream for stream in info["streams"] if stream["codec_type"] == "video"), None)
+    if video is None:
+        raise RenderError(f"ffmpeg wrote {video_path.name} without a video stream")
+    return RenderResult(
+        video_path=video_path,
+        cover_path=cover_path,
+        ass_path=ass_path,
+        srt_path=srt_path,
+        duration=float(info["format"]["duration"]),
+        width=int(video["width"]),
+        height=int(video["height"]),
+        size_bytes=video_path.stat().st_size,
+        planned_duration=plan.duration,
+    )

@@ -1,0 +1,138 @@
+"""What to render (scenes and options) and the frame-exact plan derived from the narration."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from video_assets.render.errors import RenderError
+from video_assets.request_schema import Bgm, SubtitleStyle, Transition, Watermark
+from video_assets.tts.base import Narration
+
+# Narration starts a little after the scene does and the scene lingers a little after it ends.
+NARRATION_LEAD = 0.15
+NARRATION_TAIL = 0.35
+SILENT_IMAGE_SECONDS = 3.0
+MIN_SCENE_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class SceneClip:
+    media_path: Path
+    kind: Literal["image", "video"]
+    width: int  # display size, after rotation / EXIF orientation
+    height: int
+    source_duration: float | None = None
+    in_point: float = 0.0
+    out_point: float | None = None  # None: to the end of the clip
+    narration: str = ""
+    has_audio: bool = False  # the clip's own sound is not mixed: narration and BGM carry the audio
+
+    def window(self) -> tuple[float, float]:
+        """Usable [in, out) range of a video clip in seconds."""
+        end = self.out_point if self.out_point is not None else self.source_duration
+        if end is None:
+            raise RenderError(f"video scene {self.media_path.name} needs source_duration or out_point")
+        if self.source_duration is not None:
+            end = min(end, self.source_duration)
+        if end - self.in_point <= 0.04:
+            raise RenderError(
+                f"video scene {self.media_path.name}: in_point {self.in_point} is not before out_point {end}"
+            )
+        return self.in_point, end
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    scenes: list[SceneClip]
+    canvas: tuple[int, int]
+    fps: int = 30
+    language: str = "zh"
+    voice: str | None = None
+    transition: Transition = field(default_factory=Transition)
+    subtitles: SubtitleStyle = field(default_factory=SubtitleStyle)
+    watermark: Watermark | None = None
+    watermark_image_path: Path | None = None
+    bgm_path: Path | None = None
+    bgm: Bgm | None = None
+    title: str = ""
+    crf: int = 23
+    preset: str = "veryfast"
+    cover_scene_index: int = 0
+
+    def validate(self) -> None:
+        if not self.scenes:
+            raise RenderError("render job has no scenes")
+        width, height = self.canvas
+        if width < 16 or height < 16 or width % 2 or height % 2:
+            raise RenderError(f"canvas {width}x{height} must be even and at least 16x16 (H.264 yuv420p)")
+        for index, scene in enumerate(self.scenes):
+            if scene.kind not in ("image", "video"):
+                raise RenderError(f"scene {index}: kind must be 'image' or 'video', not '{scene.kind}'")
+            if not scene.media_path.is_file():
+                raise RenderError(f"scene {index}: media file {scene.media_path} does not exist")
+            if scene.width <= 0 or scene.height <= 0:
+                raise RenderError(f"scene {index}: media size {scene.width}x{scene.height} is not valid")
+            if scene.kind == "video":
+                scene.window()
+        if self.bgm_path is not None and not self.bgm_path.is_file():
+            raise RenderError(f"background music file {self.bgm_path} does not exist")
+        if self.watermark_image_path is not None and not self.watermark_image_path.is_file():
+            raise RenderError(f"watermark image {self.watermark_image_path} does not exist")
+
+    @property
+    def transition_frames(self) -> int:
+        if self.transition.type == "none" or len(self.scenes) < 2:
+            return 0
+        return round(self.transition.duration * self.fps)
+
+
+@dataclass(frozen=True)
+class ScenePlan:
+    clip: SceneClip
+    narration: Narration | None
+    start_frame: int  # where the scene (its incoming transition) starts on the video timeline
+    slot_frames: int  # frames until the next scene starts; the audio slot of this scene
+    frames: int  # frames this scene supplies: its slot plus the outgoing transition it overlaps with
+
+    def seconds(self, fps: int) -> float:
+        return self.frames / fps
+
+
+@dataclass(frozen=True)
+class TimelinePlan:
+    scenes: list[ScenePlan]
+    fps: int
+    transition_frames: int
+
+    @property
+    def total_frames(self) -> int:
+        return sum(scene.slot_frames for scene in self.scenes)
+
+    @property
+    def duration(self) -> float:
+        return self.total_frames / self.fps
+
+
+def plan_timeline(job: RenderJob, narrations: list[Narration | None]) -> TimelinePlan:
+    """Give every scene an exact frame count so narration drives timing and xfade offsets never drift."""
+    overlap = job.transition_frames
+    # A middle scene must keep at least one frame of its own between its head and tail transitions.
+    min_slot = max(math.ceil(MIN_SCENE_SECONDS * job.fps), overlap + 1)
+    plans: list[ScenePlan] = []
+    start = 0
+    for index, (clip, narration) in enumerate(zip(job.scenes, narrations, strict=True)):
+        if narration is not None:
+            seconds = NARRATION_LEAD + narration.duration + NARRATION_TAIL
+        elif clip.kind == "video":
+            clip_in, clip_out = clip.window()
+            seconds = clip_out - clip_in
+        else:
+            seconds = SILENT_IMAGE_SECONDS
+        slot = max(math.ceil(seconds * job.fps), min_slot)
+        frames = slot + (overlap if index < len(job.scenes) - 1 else 0)
+        plans.append(ScenePlan(clip=clip, narration=narration, start_frame=start, slot_frames=slot, frames=frames))
+        start += slot
+    return TimelinePlan(scenes=plans, fps=job.fps, transition_frames=overlap)

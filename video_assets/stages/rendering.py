@@ -1,0 +1,173 @@
+"""rendered_videos: one script variant -> TTS + one ffmpeg pass -> mp4, cover and subtitles in the object store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from video_assets.db.engine import session_scope
+from video_assets.db.models import MediaItem, RenderedVideo, VideoScript
+from video_assets.db.repository import finish
+from video_assets.db.upsert import upsert
+from video_assets.media import AUDIO_TYPES, FetchPolicy, S3Reader, fetch_material
+from video_assets.render import RenderJob, RenderResult, SceneClip, render_video
+from video_assets.request_schema import VideoRequestSpec
+from video_assets.scripting import Scene
+from video_assets.stages.materials import download_material
+from video_assets.storage import ObjectStore, request_key
+from video_assets.tts import TtsEngine
+
+STAGE = "rendered_videos"
+
+
+@dataclass(frozen=True)
+class EncodeSettings:
+    crf: int = 23
+    preset: str = "veryfast"
+
+
+@dataclass(frozen=True)
+class VariantRender:
+    variant_index: int
+    status: str
+    reason: str | None
+
+
+def script_variants(database_url: str, request_id: str) -> list[int]:
+    with session_scope(database_url) as session:
+        query = select(VideoScript.variant_index).where(VideoScript.request_id == request_id)
+        return sorted(session.scalars(query))
+
+
+def render_variant(
+    request_id: str,
+    variant_index: int,
+    spec: VideoRequestSpec,
+    database_url: str,
+    store: ObjectStore,
+    tts: TtsEngine,
+    fetch_policy: FetchPolicy,
+    s3_reader: S3Reader | None,
+    encode: EncodeSettings,
+    workdir: Path,
+    on_progress: Callable[[float], None] | None = None,
+) -> VariantRender:
+    """Never raises for a bad variant: the failure is recorded on its row so the other variants carry on."""
+    key = {"request_id": request_id, "variant_index": variant_index}
+    with session_scope(database_url) as session:
+        script = session.scalars(select(VideoScript).filter_by(**key)).one()
+        items = {item.id: item for item in session.scalars(select(MediaItem).where(MediaItem.request_id == request_id))}
+        upsert(session, RenderedVideo, key, {"script_id": script.id, "status": "rendering", "reason": None})
+    started = time.perf_counter()
+    try:
+        scenes = [Scene.model_validate(scene) for scene in script.scenes]
+        job = _render_job(
+            spec, script.title or spec.title, scenes, items, store, fetch_policy, s3_reader, encode, workdir
+        )
+        result = render_video(job, tts, workdir / "render", on_progress)
+        values = _upload(request_id, variant_index, result, store) | {"status": "ready", "reason": None}
+    except Exception as error:  # noqa: BLE001 - recorded on the variant's row; the other variants carry on
+        values = {"status": "failed", "reason": f"{type(error).__name__}: {error}"}
+    values["render_seconds"] = round(time.perf_counter() - started, 2)
+    with session_scope(database_url) as session:
+        upsert(session, RenderedVideo, key, values)
+    return VariantRender(variant_index, str(values["status"]), values.get("reason"))  # type: ignore[arg-type]
+
+
+def _render_job(
+    spec: VideoRequestSpec,
+    title: str,
+    scenes: list[Scene],
+    items: dict[int, MediaItem],
+    store: ObjectStore,
+    fetch_policy: FetchPolicy,
+    s3_reader: S3Reader | None,
+    encode: EncodeSettings,
+    workdir: Path,
+) -> RenderJob:
+    local = {
+        item_id: download_material(store, items[item_id], workdir / "materials")
+        for item_id in dict.fromkeys(scene.material_id for scene in scenes)
+    }
+    clips = [
+        SceneClip(
+            media_path=local[scene.material_id].media_path,
+            kind=local[scene.material_id].kind,
+            width=items[scene.material_id].width or 0,
+            height=items[scene.material_id].height or 0,
+            source_duration=items[scene.material_id].duration,
+            in_point=scene.in_point,
+            out_point=scene.out_point if local[scene.material_id].kind == "video" else None,
+            narration=scene.narration,
+            has_audio=bool(items[scene.material_id].has_audio),
+        )
+        for scene in scenes
+    ]
+    watermark_image = None
+    if spec.watermark and spec.watermark.image_uri:
+        watermark_image = fetch_material(spec.watermark.image_uri, workdir / "watermark", fetch_policy, s3_reader).path
+    bgm_path = None
+    if spec.bgm:
+        bgm_path = fetch_material(spec.bgm.uri, workdir / "bgm", fetch_policy, s3_reader, accepted=AUDIO_TYPES).path
+    return RenderJob(
+        scenes=clips,
+        canvas=spec.canvas_size,
+        language=spec.language,
+        voice=spec.voice,
+        transition=spec.transition,
+        subtitles=spec.subtitle_style,
+        watermark=spec.watermark,
+        watermark_image_path=watermark_image,
+        bgm_path=bgm_path,
+        bgm=spec.bgm,
+        title=title,
+        crf=encode.crf,
+        preset=encode.preset,
+    )
+
+
+def _upload(request_id: str, variant_index: int, result: RenderResult, store: ObjectStore) -> dict[str, object]:
+    def put(path: Path | None, name: str, content_type: str) -> str | None:
+        if path is None:
+            return None
+        key = request_key(request_id, STAGE, f"v{variant_index}", name)
+        store.put_file(key, path, content_type)
+        return key
+
+    return {
+        "video_key": put(result.video_path, "video.mp4", "video/mp4"),
+        "cover_key": put(result.cover_path, "cover.jpg", "image/jpeg"),
+        "ass_key": put(result.ass_path, "subtitles.ass", "text/x-ssa"),
+        "srt_key": put(result.srt_path, "subtitles.srt", "application/x-subrip"),
+        "duration": round(result.duration, 3),
+        "planned_duration": round(result.planned_duration, 3),
+        "size_bytes": result.size_bytes,
+        "width": result.width,
+        "height": result.height,
+    }
+
+
+def finish_request(database_url: str, request_id: str, renders: list[VariantRender]) -> str:
+    """completed when every variant rendered, partial_success when some did, failed when none did."""
+    ready = [r for r in renders if r.status == "ready"]
+    if renders and len(ready) == len(renders):
+        status, error = "completed", None
+    elif ready:
+        status = "partial_success"
+        error = "; ".join(f"v{r.variant_index}: {r.reason}" for r in renders if r.status != "ready")
+    else:
+        status = "failed"
+        error = "no video rendered: " + ("; ".join(f"v{r.variant_index}: {r.reason}" for r in renders) or "no scripts")
+    with session_scope(database_url) as session:
+        finish(session, request_id, status, error)
+    return status
+
+
+def rendered_rows(database_url: str, request_id: str) -> list[RenderedVideo]:
+    with session_scope(database_url) as session:
+        query = select(RenderedVideo).where(RenderedVideo.request_id == request_id)
+        return list(session.scalars(query.order_by(RenderedVideo.variant_index)))

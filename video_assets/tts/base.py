@@ -1,0 +1,48 @@
+"""What every TTS backend returns: an audio file, its duration and per-token timings."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+
+class TtsError(RuntimeError):
+    """Speech synthesis failed; the message says which backend and why."""
+
+
+@dataclass(frozen=True)
+class WordTiming:
+    token: str
+    start: float
+    end: float
+    space_before: bool = False
+
+
+@dataclass(frozen=True)
+class Narration:
+    audio_path: Path
+    duration: float
+    words: list[WordTiming] = field(default_factory=list)
+    timings_measured: bool = False
+
+
+class TtsEngine(Protocol):
+    def synthesize(self, text: str, language: str, voice: str | None, out_path: Path) -> Narration: ...
+
+
+def probe_audio_duration(path: Path) -> float:
+    """Duration of an audio file as ffprobe decodes it, so timing matches what ffmpeg will mix."""
+    result = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise TtsError(f"ffprobe cannot read TTS audio {path.name}: {result.stderr.strip()[-300:]}")
+    try:
+        return float(json.loads(result.stdout)["format"]["duration"])
+    except (KeyError, ValueError) as exc:
+        raise TtsError(f"TTS audio {path.name} has no duration") from exc

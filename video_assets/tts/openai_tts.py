@@ -1,0 +1,54 @@
+"""TTS through any OpenAI-compatible `audio.speech` endpoint; word timings are estimated within the clip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from video_assets.tts.base import Narration, TtsError, probe_audio_duration
+from video_assets.tts.timing import estimate_timings
+
+# The endpoint returns no timings; speech usually starts and ends with a short silence.
+EDGE_SILENCE = 0.05
+
+
+class OpenAITts:
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str | None = None,
+        model: str = "tts-1",
+        voice: str = "alloy",
+        speed: float = 1.0,
+        response_format: str = "mp3",
+        timeout: float = 120.0,
+        max_retries: int = 2,
+    ) -> None:
+        from openai import OpenAI
+
+        self.client = OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
+        self.model = model
+        self.voice = voice
+        self.speed = speed
+        self.response_format = response_format
+
+    def synthesize(self, text: str, language: str, voice: str | None, out_path: Path) -> Narration:
+        import openai
+
+        if not text.strip():
+            raise TtsError("OpenAI TTS: narration text is empty")
+        out_path = out_path.with_suffix(f".{self.response_format}")
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            response = self.client.audio.speech.create(
+                model=self.model,
+                voice=voice or self.voice,
+                input=text,
+                speed=self.speed,
+                response_format=self.response_format,
+            )
+        except openai.OpenAIError as exc:
+            raise TtsError(f"OpenAI TTS request failed: {exc}") from exc
+        out_path.write_bytes(response.content)
+        duration = probe_audio_duration(out_path)
+        words = estimate_timings(text, min(EDGE_SILENCE, duration / 10), max(duration - EDGE_SILENCE, duration * 0.9))
+        return Narration(audio_path=out_path, duration=duration, words=words, timings_measured=False)

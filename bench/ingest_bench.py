@@ -22,8 +22,17 @@ def make_media(root: Path) -> list[Path]:
     for i in range(10):
         width, height = SHAPES[i % len(SHAPES)]
         codec, suffix = ("libvpx-vp9", ".webm") if i == 9 else ("libx264", ".mp4")
-        files.append(clip(root / f"clip{i}{suffix}", width, height, seconds=4, source=SOURCES[i % len(SOURCES)],
-                          codec=codec, rotation=90 if i == 3 else None))
+        files.append(
+            clip(
+                root / f"clip{i}{suffix}",
+                width,
+                height,
+                seconds=4,
+                source=SOURCES[i % len(SOURCES)],
+                codec=codec,
+                rotation=90 if i == 3 else None,
+            )
+        )
     return files
 
 

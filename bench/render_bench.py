@@ -65,17 +65,38 @@ def child_render(seconds: float, workdir: Path) -> dict:
     chars_per_second = len(SENTENCE * 2) / probe.duration
     per_scene = seconds / SCENES - 0.5
     scenes = [
-        replace(scene, narration=narration_for(per_scene, chars_per_second))
-        for scene in make_materials(materials)
+        replace(scene, narration=narration_for(per_scene, chars_per_second)) for scene in make_materials(materials)
     ]
     bgm = materials / "bgm.mp3"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=330:duration=20",
-                    "-c:a", "libmp3lame", str(bgm)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=330:duration=20",
+            "-c:a",
+            "libmp3lame",
+            str(bgm),
+        ],
+        check=True,
+    )
     logo = photo("coins", materials / "logo.png", size=(300, 150))
     job = RenderJob(
-        scenes=scenes, canvas=CANVAS, transition=Transition(type="fade", duration=0.5), subtitles=SubtitleStyle(),
-        watermark=Watermark(text="video-assets 水印", corner="top-right"), watermark_image_path=logo,
-        bgm_path=bgm, bgm=Bgm(uri="bgm.mp3"), title="渲染基准测试", crf=CRF, preset=PRESET,
+        scenes=scenes,
+        canvas=CANVAS,
+        transition=Transition(type="fade", duration=0.5),
+        subtitles=SubtitleStyle(),
+        watermark=Watermark(text="video-assets 水印", corner="top-right"),
+        watermark_image_path=logo,
+        bgm_path=bgm,
+        bgm=Bgm(uri="bgm.mp3"),
+        title="渲染基准测试",
+        crf=CRF,
+        preset=PRESET,
     )
     started = time.perf_counter()
     result = render_video(job, tts, workdir / "render")
@@ -86,9 +107,27 @@ def child_render(seconds: float, workdir: Path) -> dict:
 def child_floor(seconds: float, workdir: Path) -> dict:
     started = time.perf_counter()
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size={CANVAS[0]}x{CANVAS[1]}:rate=30",
-         "-t", str(seconds), "-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF), "-pix_fmt", "yuv420p",
-         str(workdir / "floor.mp4")],
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size={CANVAS[0]}x{CANVAS[1]}:rate=30",
+            "-t",
+            str(seconds),
+            "-c:v",
+            "libx264",
+            "-preset",
+            PRESET,
+            "-crf",
+            str(CRF),
+            "-pix_fmt",
+            "yuv420p",
+            str(workdir / "floor.mp4"),
+        ],
         check=True,
     )
     return {"wall": time.perf_counter() - started, "duration": seconds, "rss_mb": peak_child_rss_mb()}
@@ -99,8 +138,9 @@ def peak_child_rss_mb() -> float:
 
 
 def run_child(kind: str, seconds: float, workdir: Path) -> dict:
-    output = subprocess.run([sys.executable, __file__, "--child", kind, str(seconds), str(workdir)],
-                            capture_output=True, text=True)
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(seconds), str(workdir)], capture_output=True, text=True
+    )
     if output.returncode != 0:
         raise SystemExit(f"{kind} {seconds}s failed:\n{output.stderr[-3000:]}")
     return json.loads(output.stdout.strip().splitlines()[-1])
@@ -126,8 +166,10 @@ def main() -> None:
     }
     print(json.dumps(figures))
     print("| video s | render s | floor s | ratio | peak RSS 60 s | peak RSS 180 s |")
-    print(f"| {figures['video_seconds']} | {figures['render_wall_s']} | {figures['encode_floor_wall_s']} | "
-          f"{figures['ratio']} | {figures['ffmpeg_peak_rss_mb_60s']} MB | {figures['ffmpeg_peak_rss_mb_180s']} MB |")
+    print(
+        f"| {figures['video_seconds']} | {figures['render_wall_s']} | {figures['encode_floor_wall_s']} | "
+        f"{figures['ratio']} | {figures['ffmpeg_peak_rss_mb_60s']} MB | {figures['ffmpeg_peak_rss_mb_180s']} MB |"
+    )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,16 @@ def seed(url: str) -> None:
     spec = VideoRequestSpec(title="bench", markdown="# bench\n\ntext").model_dump(mode="json")
     start = utcnow()
     rows = [
-        {"id": f"req_bench_{i:05d}", "title": "bench", "spec": spec, "status": "pending", "progress": 0.0,
-         "attempts": 0, "created_at": start + timedelta(microseconds=i), "updated_at": start}
+        {
+            "id": f"req_bench_{i:05d}",
+            "title": "bench",
+            "spec": spec,
+            "status": "pending",
+            "progress": 0.0,
+            "attempts": 0,
+            "created_at": start + timedelta(microseconds=i),
+            "updated_at": start,
+        }
         for i in range(ROWS)
     ]
     with session_scope(url) as session:

@@ -21,9 +21,17 @@ def fake_openai() -> Iterator[FakeOpenAIServer]:
 @pytest.fixture
 def backend(fake_openai: FakeOpenAIServer) -> OpenAICompatibleBackend:
     return OpenAICompatibleBackend(
-        base_url=fake_openai.base_url, api_key="test-key", text_model="fake-text", vision_model="fake-vision",
-        timeout=10, max_retries=3, requests_per_minute=600, tokens_per_minute=1_000_000,
-        max_output_repairs=2, backoff_base_seconds=0.01, backoff_max_seconds=0.05,
+        base_url=fake_openai.base_url,
+        api_key="test-key",
+        text_model="fake-text",
+        vision_model="fake-vision",
+        timeout=10,
+        max_retries=3,
+        requests_per_minute=600,
+        tokens_per_minute=1_000_000,
+        max_output_repairs=2,
+        backoff_base_seconds=0.01,
+        backoff_max_seconds=0.05,
     )
 
 

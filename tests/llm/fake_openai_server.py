@@ -21,11 +21,17 @@ class ScriptedResponse:
 
 def chat_reply(content: str) -> ScriptedResponse:
     """A 200 chat completion whose assistant message is `content`."""
-    return ScriptedResponse(200, {
-        "id": "chatcmpl-fake", "object": "chat.completion", "created": 0, "model": "fake-model",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
-    })
+    return ScriptedResponse(
+        200,
+        {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "fake-model",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
+        },
+    )
 
 
 def json_reply(payload: dict[str, Any]) -> ScriptedResponse:

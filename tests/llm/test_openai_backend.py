@@ -10,22 +10,34 @@ from video_assets.prompts import DESCRIBE_MATERIAL_PROMPT, SEO_PROMPT, WRITE_SCR
 from video_assets.scripting import MaterialBrief, Script, check_coverage
 
 ANALYSIS = {
-    "theme": "宇航员肖像", "description": "一位宇航员在美国国旗前的正式肖像。", "ocr_text": "",
-    "narrative_role": "opening_hook", "keywords": ["宇航员", "NASA", "肖像"], "quality_score": 0.9,
+    "theme": "宇航员肖像",
+    "description": "一位宇航员在美国国旗前的正式肖像。",
+    "ocr_text": "",
+    "narrative_role": "opening_hook",
+    "keywords": ["宇航员", "NASA", "肖像"],
+    "quality_score": 0.9,
 }
 
 
 def script_payload(*material_ids: int) -> dict:
     scenes = [
-        {"narration": f"第{index}段解说，介绍这台手机的亮点。", "material_id": material_id,
-         "in_point": 0.0, "out_point": 5.0, "planned_duration": 5.0}
+        {
+            "narration": f"第{index}段解说，介绍这台手机的亮点。",
+            "material_id": material_id,
+            "in_point": 0.0,
+            "out_point": 5.0,
+            "planned_duration": 5.0,
+        }
         for index, material_id in enumerate(material_ids)
     ]
     return {"style": "default", "hook": "这台手机续航有多强？", "scenes": scenes}
 
 
-SEO = {"titles": ["续航怪兽", "X7 Pro 续航实测：一天一充", "星河 X7 Pro 深度评测：6000mAh 电池到底能用多久"],
-       "description": "实测星河 X7 Pro 的续航与充电。", "tags": ["手机", "续航", "评测", "数码", "X7Pro"]}
+SEO = {
+    "titles": ["续航怪兽", "X7 Pro 续航实测：一天一充", "星河 X7 Pro 深度评测：6000mAh 电池到底能用多久"],
+    "description": "实测星河 X7 Pro 的续航与充电。",
+    "tags": ["手机", "续航", "评测", "数码", "X7Pro"],
+}
 
 
 def last_user_text(request: dict) -> str:
@@ -71,10 +83,17 @@ def test_valid_script_is_parsed_with_its_prompt_version(
 def test_json_inside_code_fences_with_a_trailing_comma_is_repaired_without_asking_again(
     backend: OpenAICompatibleBackend, fake_openai: FakeOpenAIServer
 ) -> None:
-    fake_openai.queue(chat_reply('Here you go:\n```json\n{"titles": ["a", "b", "c"], "description": "d",'
-                                 ' "tags": ["t1", "t2", "t3", "t4", "t5"],}\n```'))
-    script = Script(style="default", hook="h", scenes=[
-        {"narration": "n", "material_id": 1, "in_point": 0, "out_point": 3, "planned_duration": 3}])
+    fake_openai.queue(
+        chat_reply(
+            'Here you go:\n```json\n{"titles": ["a", "b", "c"], "description": "d",'
+            ' "tags": ["t1", "t2", "t3", "t4", "t5"],}\n```'
+        )
+    )
+    script = Script(
+        style="default",
+        hook="h",
+        scenes=[{"narration": "n", "material_id": 1, "in_point": 0, "out_point": 3, "planned_duration": 3}],
+    )
 
     seo, version = backend.write_seo(script, "标题", "zh")
 
@@ -86,8 +105,11 @@ def test_malformed_json_is_sent_back_with_the_error_and_the_retry_is_used(
     backend: OpenAICompatibleBackend, fake_openai: FakeOpenAIServer
 ) -> None:
     fake_openai.queue(chat_reply("抱歉，我无法生成 JSON。"), json_reply(SEO))
-    script = Script(style="default", hook="h", scenes=[
-        {"narration": "n", "material_id": 1, "in_point": 0, "out_point": 3, "planned_duration": 3}])
+    script = Script(
+        style="default",
+        hook="h",
+        scenes=[{"narration": "n", "material_id": 1, "in_point": 0, "out_point": 3, "planned_duration": 3}],
+    )
 
     seo, _ = backend.write_seo(script, "标题", "zh")
 
@@ -180,8 +202,11 @@ def test_surplus_seo_titles_and_tags_are_cut_to_the_allowed_counts(
 ) -> None:
     surplus = {**SEO, "titles": [*SEO["titles"], "第四个"], "tags": [f"#标签{i}" for i in range(12)]}
     fake_openai.queue(json_reply(surplus))
-    script = Script(style="default", hook="h", scenes=[
-        {"narration": "n", "material_id": 1, "in_point": 0, "out_point": 3, "planned_duration": 3}])
+    script = Script(
+        style="default",
+        hook="h",
+        scenes=[{"narration": "n", "material_id": 1, "in_point": 0, "out_point": 3, "planned_duration": 3}],
+    )
 
     seo, _ = backend.write_seo(script, "标题", "zh")
 

@@ -198,9 +198,7 @@ def test_s3_material_is_read_through_the_injected_reader(
     assert fetched.sniffed_mime == "video/mp4"
 
 
-def test_s3_without_a_reader_and_a_missing_key_are_clear_permanent_errors(
-    policy: IngestPolicy, tmp_path: Path
-) -> None:
+def test_s3_without_a_reader_and_a_missing_key_are_clear_permanent_errors(policy: IngestPolicy, tmp_path: Path) -> None:
     assert "none is configured" in rejection("s3://media/a.mp4", tmp_path, policy.fetch).reason
 
     class NoSuchKey(Exception):

@@ -121,8 +121,6 @@ def test_context_is_capped_and_centred_on_the_material() -> None:
 
 
 def test_reference_style_images_are_found() -> None:
-    markdown = "Intro text.\n\n![Logo][logo]\n\n[logo]: https://cdn.example.com/logo.png \"Company logo\"\n"
+    markdown = 'Intro text.\n\n![Logo][logo]\n\n[logo]: https://cdn.example.com/logo.png "Company logo"\n'
     accepted, _ = gather_materials([], markdown)
-    assert [(source.uri, source.description) for source in accepted] == [
-        ("https://cdn.example.com/logo.png", "Logo")
-    ]
+    assert [(source.uri, source.description) for source in accepted] == [("https://cdn.example.com/logo.png", "Logo")]

@@ -53,9 +53,7 @@ def test_bad_materials_are_rejected_with_reasons_while_the_rest_of_the_batch_suc
             assert not (tmp_path / f"{outcome.index:03d}").exists()
 
 
-def test_each_material_gets_its_own_working_directory(
-    samples: Samples, policy: IngestPolicy, tmp_path: Path
-) -> None:
+def test_each_material_gets_its_own_working_directory(samples: Samples, policy: IngestPolicy, tmp_path: Path) -> None:
     sources = [source(str(samples["photo_small.jpg"])), source(str(samples["landscape.mp4"]))]
     photo, video = ingest_all(sources, tmp_path, policy, max_workers=2)
     assert photo.material is not None and video.material is not None

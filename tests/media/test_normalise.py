@@ -76,8 +76,12 @@ def test_rotated_clip_keyframes_are_upright(samples: Samples, policy: IngestPoli
 
 @pytest.mark.parametrize(
     ("name", "codec", "has_audio"),
-    [("vp9.webm", "vp9", True), ("msmpeg4.avi", "msmpeg4v3", True), ("mpeg2.avi", "mpeg2video", True),
-     ("animated.gif", "gif", False)],
+    [
+        ("vp9.webm", "vp9", True),
+        ("msmpeg4.avi", "msmpeg4v3", True),
+        ("mpeg2.avi", "mpeg2video", True),
+        ("animated.gif", "gif", False),
+    ],
 )
 def test_exotic_video_is_transcoded_to_h264_mp4(
     samples: Samples, policy: IngestPolicy, tmp_path: Path, name: str, codec: str, has_audio: bool

@@ -10,6 +10,9 @@ from dagster_aws.s3 import S3Resource
 
 from resources.database import DatabaseResource
 from resources.ingest import IngestResource
+from resources.llm import LlmResource
+from resources.render import RenderResource
+from resources.tts import TtsResource
 from resources.object_store import ObjectStoreResource
 from video_assets.db.engine import session_scope
 from video_assets.db.repository import create_request
@@ -39,6 +42,9 @@ def pipeline_resources(
     else:
         store = ObjectStoreResource(backend="local", local_root=str(tmp_path / "objects"))
     return {
+        "llm": LlmResource(workers=2),
+        "tts": TtsResource(),
+        "render": RenderResource(preset="ultrafast"),
         "database": DatabaseResource(url=database_url),
         "object_store": store,
         "ingest": IngestResource(

@@ -47,9 +47,25 @@ def black_wide_clip(media_dir: Path) -> Path:
 def bgm_file(media_dir: Path) -> Path:
     path = media_dir / "bgm.mp3"
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=330:duration=4", "-f", "lavfi",
-         "-i", "anoisesrc=color=pink:amplitude=0.05:duration=4", "-filter_complex", "amix=inputs=2",
-         "-c:a", "libmp3lame", str(path)],
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=330:duration=4",
+            "-f",
+            "lavfi",
+            "-i",
+            "anoisesrc=color=pink:amplitude=0.05:duration=4",
+            "-filter_complex",
+            "amix=inputs=2",
+            "-c:a",
+            "libmp3lame",
+            str(path),
+        ],
         check=True,
     )
     return path

@@ -17,8 +17,24 @@ from video_assets.tts import TtsError, make_tts
 @pytest.fixture(scope="module")
 def speech_mp3(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     path = tmp_path_factory.mktemp("speech") / "speech.mp3"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=500:duration=1.5",
-                    "-c:a", "libmp3lame", "-ar", "24000", str(path)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=500:duration=1.5",
+            "-c:a",
+            "libmp3lame",
+            "-ar",
+            "24000",
+            str(path),
+        ],
+        check=True,
+    )
     return path.read_bytes()
 
 

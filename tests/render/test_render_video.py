@@ -19,8 +19,14 @@ CANVAS = (720, 1280)
 
 @pytest.fixture(scope="module")
 def rendered(
-    tmp_path_factory: pytest.TempPathFactory, tts: EspeakTts, astronaut_photo: Path, rotated_clip: Path,
-    four_three_clip: Path, black_wide_clip: Path, bgm_file: Path, logo_file: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    tts: EspeakTts,
+    astronaut_photo: Path,
+    rotated_clip: Path,
+    four_three_clip: Path,
+    black_wide_clip: Path,
+    bgm_file: Path,
+    logo_file: Path,
 ) -> tuple[RenderJob, RenderResult, list[float]]:
     job = RenderJob(
         scenes=[
@@ -63,12 +69,13 @@ def test_duration_and_frame_count_match_the_plan(rendered) -> None:
 
 def test_subtitles_are_drawn_while_a_cue_is_due(rendered) -> None:
     job, result, _ = rendered
-    last_cue = [line for line in result.ass_path.read_text(encoding="utf-8").splitlines()
-                if line.startswith("Dialogue:")][-1]
+    last_cue = [
+        line for line in result.ass_path.read_text(encoding="utf-8").splitlines() if line.startswith("Dialogue:")
+    ][-1]
     frame = frame_at(result.video_path, _seconds(last_cue.split(",")[1]) + 0.5, CANVAS)
     layout = layout_for(job.subtitles, CANVAS)
-    band = frame[CANVAS[1] - layout.margin_v - 2 * layout.font_size: CANVAS[1] - layout.margin_v, 60:-60]
-    top = frame[100:100 + 2 * layout.font_size, 60:-60]
+    band = frame[CANVAS[1] - layout.margin_v - 2 * layout.font_size : CANVAS[1] - layout.margin_v, 60:-60]
+    top = frame[100 : 100 + 2 * layout.font_size, 60:-60]
     assert bright_share(band) > 0.03
     assert bright_share(top) < 0.005  # the last scene is a black clip: only our overlays can be bright
 
@@ -82,8 +89,11 @@ def test_watermark_logo_and_text_sit_in_the_chosen_corner(rendered) -> None:
 
 def test_scenes_are_not_black_and_the_rotated_clip_is_upright(rendered) -> None:
     _, result, _ = rendered
-    cue_starts = [_seconds(line.split(",")[1]) for line in result.ass_path.read_text(encoding="utf-8").splitlines()
-                  if line.startswith("Dialogue:")]
+    cue_starts = [
+        _seconds(line.split(",")[1])
+        for line in result.ass_path.read_text(encoding="utf-8").splitlines()
+        if line.startswith("Dialogue:")
+    ]
     photo, rotated, short = (frame_at(result.video_path, at + 0.6, CANVAS) for at in cue_starts[:3])
     for frame in (photo, rotated, short):
         assert frame.mean() > 40

@@ -20,10 +20,20 @@ def test_transition_none_concatenates_scenes_and_a_short_window_loops_frame_exac
     tmp_path: Path, tts: EspeakTts, astronaut_photo: Path, four_three_clip: Path
 ) -> None:
     job = RenderJob(
-        scenes=[SceneClip(astronaut_photo, "image", 512, 512, narration="第一。"),
-                # A 0.8 s window under ~2 s of narration: looped by re-reading the window, not the whole clip.
-                SceneClip(four_three_clip, "video", 640, 480, source_duration=1.5, in_point=0.2, out_point=1.0,
-                          narration="这一段需要循环。")],
+        scenes=[
+            SceneClip(astronaut_photo, "image", 512, 512, narration="第一。"),
+            # A 0.8 s window under ~2 s of narration: looped by re-reading the window, not the whole clip.
+            SceneClip(
+                four_three_clip,
+                "video",
+                640,
+                480,
+                source_duration=1.5,
+                in_point=0.2,
+                out_point=1.0,
+                narration="这一段需要循环。",
+            ),
+        ],
         canvas=CANVAS,
         transition=Transition(type="none", duration=1.0),
     )
@@ -49,11 +59,13 @@ def test_missing_media_and_bad_points_are_clear_errors(tmp_path: Path, four_thre
     with pytest.raises(RenderError, match="does not exist"):
         RenderJob(scenes=[SceneClip(tmp_path / "gone.jpg", "image", 10, 10)], canvas=CANVAS).validate()
     with pytest.raises(RenderError, match="is not before"):
-        RenderJob(scenes=[SceneClip(four_three_clip, "video", 640, 480, source_duration=1.5, in_point=2.0)],
-                  canvas=CANVAS).validate()
+        RenderJob(
+            scenes=[SceneClip(four_three_clip, "video", 640, 480, source_duration=1.5, in_point=2.0)], canvas=CANVAS
+        ).validate()
     with pytest.raises(RenderError, match="must be even"):
-        RenderJob(scenes=[SceneClip(four_three_clip, "video", 640, 480, source_duration=1.5)],
-                  canvas=(361, 640)).validate()
+        RenderJob(
+            scenes=[SceneClip(four_three_clip, "video", 640, 480, source_duration=1.5)], canvas=(361, 640)
+        ).validate()
     with pytest.raises(RenderError, match="no scenes"):
         RenderJob(scenes=[], canvas=CANVAS).validate()
 

@@ -44,12 +44,22 @@ def material_briefs(tmp_path_factory: pytest.TempPathFactory, article_markdown: 
             frames = [media]
             width, height, duration = 480, 360, None
         else:
-            media = (two_shot_clip(root / f"{index}.mp4") if recipe == "two_shot"
-                     else clip(root / f"{index}.mp4", 320, 180, 3.0, 30, source=recipe, audio=False))
+            media = (
+                two_shot_clip(root / f"{index}.mp4")
+                if recipe == "two_shot"
+                else clip(root / f"{index}.mp4", 320, 180, 3.0, 30, source=recipe, audio=False)
+            )
             frames = keyframes(media, root / "keyframes", [0.5, 1.5, 2.5])
             width, height, duration = 320, 180, 4.0 if recipe == "two_shot" else 3.0
-        brief = MaterialBrief(id=100 + index, kind=kind, duration=duration, width=width, height=height, context=context,
-                              cv=cv_features(media, kind, frames))
+        brief = MaterialBrief(
+            id=100 + index,
+            kind=kind,
+            duration=duration,
+            width=width,
+            height=height,
+            context=context,
+            cv=cv_features(media, kind, frames),
+        )
         analysis, _ = planner.describe_material(brief, frames, ARTICLE_TITLE + "\n" + article_markdown)
         briefs.append(brief.model_copy(update={"analysis": analysis}))
     return briefs

@@ -25,8 +25,9 @@ def scripts(article_markdown: str, material_briefs: list[MaterialBrief]) -> list
     planner = OfflinePlanner()
     results = []
     for style, variant in VARIANTS:
-        script, version = planner.write_script(ARTICLE_TITLE, article_markdown, material_briefs, style, "zh", TARGET,
-                                               variant)
+        script, version = planner.write_script(
+            ARTICLE_TITLE, article_markdown, material_briefs, style, "zh", TARGET, variant
+        )
         assert version == OFFLINE_SCRIPT_VERSION
         results.append(script)
     return results
@@ -92,18 +93,21 @@ def test_scene_points_lie_inside_each_material(scripts: list[Script], material_b
                 assert scene.planned_duration >= estimate_narration_seconds(scene.narration, "zh")
 
 
-def test_planning_is_deterministic(article_markdown: str, material_briefs: list[MaterialBrief],
-                                   scripts: list[Script]) -> None:
-    again, _ = OfflinePlanner().write_script(ARTICLE_TITLE, article_markdown, material_briefs, "product_geek", "zh",
-                                             TARGET, 1)
+def test_planning_is_deterministic(
+    article_markdown: str, material_briefs: list[MaterialBrief], scripts: list[Script]
+) -> None:
+    again, _ = OfflinePlanner().write_script(
+        ARTICLE_TITLE, article_markdown, material_briefs, "product_geek", "zh", TARGET, 1
+    )
     assert again == scripts[1]
 
 
 def test_unknown_style_falls_back_to_default_rules_under_its_own_name(
     article_markdown: str, material_briefs: list[MaterialBrief]
 ) -> None:
-    script, _ = OfflinePlanner().write_script(ARTICLE_TITLE, article_markdown, material_briefs, "storyteller", "zh",
-                                              TARGET, 0)
+    script, _ = OfflinePlanner().write_script(
+        ARTICLE_TITLE, article_markdown, material_briefs, "storyteller", "zh", TARGET, 0
+    )
     assert script.style == "storyteller"
     assert check_coverage(script, material_briefs).ok
 

@@ -23,9 +23,13 @@ BRIEFS = [
 
 
 def script_of(*ids: int, seconds: float = 4.0) -> Script:
-    return Script(style="default", hook="hook", scenes=[
-        Scene(narration="text", material_id=i, in_point=0, out_point=seconds, planned_duration=seconds) for i in ids
-    ])
+    return Script(
+        style="default",
+        hook="hook",
+        scenes=[
+            Scene(narration="text", material_id=i, in_point=0, out_point=seconds, planned_duration=seconds) for i in ids
+        ],
+    )
 
 
 def test_four_of_five_materials_including_the_video_is_enough() -> None:

@@ -10,11 +10,31 @@ def two_shot_clip(dest: Path, first: str = "testsrc2", second: str = "rgbtestsrc
     """A clip whose content changes completely at `seconds`: a hard cut between two lavfi sources."""
     size = "size=320x180:rate=30"
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y",
-         "-f", "lavfi", "-i", f"{first}={size}:duration={seconds}",
-         "-f", "lavfi", "-i", f"{second}={size}:duration={seconds}",
-         "-filter_complex", "[0:v][1:v]concat=n=2:v=1[v]", "-map", "[v]",
-         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(dest)],
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"{first}={size}:duration={seconds}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"{second}={size}:duration={seconds}",
+            "-filter_complex",
+            "[0:v][1:v]concat=n=2:v=1[v]",
+            "-map",
+            "[v]",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            str(dest),
+        ],
         check=True,
     )
     return dest
@@ -25,7 +45,8 @@ def keyframes(video: Path, dest_dir: Path, times: list[float]) -> list[Path]:
     paths = []
     for index, time in enumerate(times):
         path = dest_dir / f"{video.stem}-{index}.jpg"
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-ss", str(time), "-i", str(video), "-frames:v", "1", str(path)],
-                       check=True)
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-y", "-ss", str(time), "-i", str(video), "-frames:v", "1", str(path)], check=True
+        )
         paths.append(path)
     return paths

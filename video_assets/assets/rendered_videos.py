@@ -1,5 +1,8 @@
 """rendered_videos: fan-out one render step per script variant, then fan-in to the request's final status."""
 
+import dataclasses
+from collections.abc import Iterator
+
 import dagster as dg
 
 from resources.database import DatabaseResource
@@ -20,6 +23,7 @@ from video_assets.stages.rendering import (
     rendered_rows,
     script_variants,
 )
+from video_assets.stages.verification import RenderVerification, verify_render
 
 PROGRESS_STEP = 0.05
 
@@ -133,3 +137,47 @@ def collect_renders(
 )
 def rendered_videos(video_scripts: None) -> dg.MaterializeResult:
     return collect_renders(plan_renders(video_scripts).map(render_one).collect())
+
+
+CHECKS = {
+    "duration_matches_plan": "Each video's duration is within 0.5 s of its planned timeline.",
+    "canvas_resolution": "Each video has the request's canvas size.",
+    "has_audio_stream": "Each video has an audio stream.",
+    "not_mostly_black": "Fewer than half of the sampled frames are black.",
+}
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(name, asset="rendered_videos", partitions_def=request_partitions, description=description)
+        for name, description in CHECKS.items()
+    ],
+    description="ffprobe and sampled frames over every ready video of the request.",
+)
+def rendered_video_checks(
+    context: dg.AssetCheckExecutionContext, database: DatabaseResource, object_store: ObjectStoreResource
+) -> Iterator[dg.AssetCheckResult]:
+    request_id = context.partition_key
+    with database.session() as session:
+        canvas = load_spec(session, request_id).canvas_size
+    store = object_store.store()
+    verified: dict[int, RenderVerification] = {}
+    with stage_workdir(request_id, "verify") as workdir:
+        for row in rendered_rows(database.url, request_id):
+            if row.status == "ready" and row.video_key:
+                video = store.download(row.video_key, workdir / f"v{row.variant_index}.mp4")
+                verified[row.variant_index] = verify_render(video, row.planned_duration or 0.0)
+    verdicts = {
+        "duration_matches_plan": {i: v.duration_ok() for i, v in verified.items()},
+        "canvas_resolution": {i: v.resolution_ok(canvas) for i, v in verified.items()},
+        "has_audio_stream": {i: v.has_audio for i, v in verified.items()},
+        "not_mostly_black": {i: not v.mostly_black() for i, v in verified.items()},
+    }
+    details = {f"v{i}": dataclasses.asdict(v) for i, v in verified.items()}
+    for name, by_variant in verdicts.items():
+        yield dg.AssetCheckResult(
+            check_name=name,
+            asset_key="rendered_videos",
+            passed=bool(by_variant) and all(by_variant.values()),
+            metadata={"failing_variants": [i for i, ok in by_variant.items() if not ok], "videos": details},
+        )

@@ -146,14 +146,18 @@ def fail(session: Session, request_id: str, stage: str, error: str) -> None:
 
 
 def record_dead_letter(session: Session, request_id: str, run_id: str, stage: str, error: str) -> None:
+    """Once per (request, run, stage). A stage that already recorded its own reason keeps it: that reason says
+    more than the run's generic failure message."""
+    request = get_request(session, request_id)
+    reason = request.error if request.status == "failed" and request.error else error
     exists = session.scalar(
         select(DeadLetter.id).where(
             DeadLetter.request_id == request_id, DeadLetter.run_id == run_id, DeadLetter.stage == stage
         )
     )
     if exists is None:
-        session.add(DeadLetter(request_id=request_id, run_id=run_id, stage=stage, error=error))
-    fail(session, request_id, stage, error)
+        session.add(DeadLetter(request_id=request_id, run_id=run_id, stage=stage, error=reason))
+    fail(session, request_id, stage, reason)
 
 
 def append_event(

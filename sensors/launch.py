@@ -36,15 +36,37 @@ def sensor_tick(instance: dg.DagsterInstance, defs: dg.Definitions, limit: int) 
     return [run.partition_key for run in result.run_requests or [] if run.partition_key]
 
 
-def execute_request(instance: dg.DagsterInstance, defs: dg.Definitions, request_id: str) -> bool:
-    """Register the partition and run the pipeline job for it in this process; True when the run succeeded."""
+STAGE_ORDER = ("media_items", "media_analyses", "video_scripts", "rendered_videos")
+
+
+def execute_request(
+    instance: dg.DagsterInstance, defs: dg.Definitions, request_id: str, resume: bool = False
+) -> bool:
+    """Register the partition and run the pipeline job for it in this process; True when the run succeeded.
+    With `resume`, stages already materialized for this request are not run again."""
     database: DatabaseResource = defs.resources["database"]
     with database.session() as session:
         get_request(session, request_id)
         mark_queued(session, request_id, run_key=request_id, claimer="cli")
     instance.add_dynamic_partitions(request_partitions.name, [request_id])
     job = defs.resolve_job_def(PIPELINE_JOB)
+    stages = unfinished_stages(instance, request_id) if resume else list(STAGE_ORDER)
     result = job.execute_in_process(
-        partition_key=request_id, instance=instance, raise_on_error=False, tags={"request_id": request_id}
+        partition_key=request_id,
+        instance=instance,
+        raise_on_error=False,
+        tags={"request_id": request_id},
+        asset_selection=[dg.AssetKey(stage) for stage in stages],
     )
     return result.success
+
+
+def unfinished_stages(instance: dg.DagsterInstance, request_id: str) -> list[str]:
+    """The first stage without a materialization for this partition, and every stage after it."""
+    for index, stage in enumerate(STAGE_ORDER):
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey(stage), asset_partitions=[request_id]), limit=1
+        ).records
+        if not records:
+            return list(STAGE_ORDER[index:])
+    return list(STAGE_ORDER[-1:])

@@ -77,3 +77,11 @@ def clip(
         )
         rotated.replace(dest)
     return dest
+
+
+def tone(dest: Path, seconds: float, frequency: int = 330, sample_rate: int = 44100) -> Path:
+    """A real audio file (format from the suffix) from ffmpeg's sine source: background music or stand-in speech."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    source = f"sine=frequency={frequency}:sample_rate={sample_rate}:duration={seconds}"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", source, str(dest)], check=True)
+    return dest

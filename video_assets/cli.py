@@ -126,7 +126,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from video_assets.definitions import defs
 
     with local_instance(settings) as instance:
-        succeeded = execute_request(instance, defs, args.request_id)
+        succeeded = execute_request(instance, defs, args.request_id, resume=args.resume)
     with session_scope(settings.database_url) as session:
         print(format_report(request_report(session, args.request_id)))
     return 0 if succeeded else 1
@@ -149,7 +149,12 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         for key in launched:
             failures += not execute_request(instance, defs, key)
     with session_scope(settings.database_url) as session:
-        print(format_report(request_report(session, request_id)))
+        report = request_report(session, request_id)
+    print(format_report(report))
+    store = defs.resources["object_store"].store()
+    for video in report["videos"]:
+        if video["video_key"]:
+            print(f"video v{video['variant']}: {store.uri(video['video_key'])}")
     return 1 if failures else 0
 
 
@@ -171,7 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(handler=cmd_status)
     run = commands.add_parser("run", help="register the request's partition and run the pipeline for it in-process")
     run.add_argument("request_id")
-    run.set_defaults(handler=cmd_run)
+    run.set_defaults(handler=cmd_run, resume=False)
+    retry = commands.add_parser("retry", help="run the request again from its first unfinished stage")
+    retry.add_argument("request_id")
+    retry.set_defaults(handler=cmd_run, resume=True)
     demo = commands.add_parser("demo", help="submit a request and run it through the request sensor, in-process")
     demo.add_argument("file")
     demo.set_defaults(handler=cmd_demo)

@@ -5,6 +5,7 @@ from typing import Any
 import dagster as dg
 
 from resources.build import build_resources
+from schedules.housekeeping import expire_temp_files_schedule, housekeeping_job
 from sensors.failures import dead_letter_sensor
 from sensors.requests import request_sensor
 from video_assets.assets.jobs import video_pipeline
@@ -19,7 +20,8 @@ def build_definitions(resources: dict[str, Any]) -> dg.Definitions:
     return dg.Definitions(
         assets=[media_items, media_analyses, video_scripts, rendered_videos],
         asset_checks=[every_material_has_a_row, rendered_video_checks],
-        jobs=[video_pipeline],
+        jobs=[video_pipeline, housekeeping_job],
+        schedules=[expire_temp_files_schedule],
         sensors=[request_sensor, dead_letter_sensor],
         resources=resources,
     )

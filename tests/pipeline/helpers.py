@@ -11,9 +11,9 @@ from dagster_aws.s3 import S3Resource
 from resources.database import DatabaseResource
 from resources.ingest import IngestResource
 from resources.llm import LlmResource
+from resources.object_store import ObjectStoreResource
 from resources.render import RenderResource
 from resources.tts import TtsResource
-from resources.object_store import ObjectStoreResource
 from video_assets.db.engine import session_scope
 from video_assets.db.repository import create_request
 from video_assets.partitions import request_partitions

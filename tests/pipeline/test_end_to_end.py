@@ -1,4 +1,3 @@
-import subprocess
 from pathlib import Path
 
 import dagster as dg
@@ -6,9 +5,10 @@ import pytest
 from sqlalchemy import select
 
 from resources.database import DatabaseResource
+from resources.llm import LlmResource
 from sensors.failures import dead_letter_sensor
-from sensors.launch import execute_request, sensor_tick
-from tests.media_samples import clip, photo
+from sensors.launch import execute_request, sensor_tick, unfinished_stages
+from tests.media_samples import clip, photo, tone
 from tests.pipeline.helpers import materialize, pipeline_resources, submit
 from video_assets.assets.media_analyses import media_analyses
 from video_assets.assets.media_items import media_items
@@ -45,11 +45,7 @@ def materials(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def bgm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("bgm") / "music.mp3"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=220:duration=3", str(path)], check=True
-    )
-    return path
+    return tone(tmp_path_factory.mktemp("bgm") / "music.mp3", 3, frequency=220)
 
 
 def request_fields(materials: list[Path], bgm: Path, video_count: int = 2) -> dict:
@@ -139,3 +135,23 @@ def test_failed_run_leaves_a_dead_letter_and_a_failed_request(
         request = get_request(session, request_id)
     assert len(letters) == 1 and letters[0].stage == "media_items" and letters[0].run_id == run.run_id
     assert request.status == "failed" and "outside" in request.error
+
+
+def test_retry_resumes_from_the_failed_stage_without_redoing_finished_ones(
+    sqlite_database_url: str, materials: list[Path], bgm: Path, tmp_path: Path
+) -> None:
+    request_id = submit(sqlite_database_url, **request_fields(materials, bgm, video_count=1))
+    resources = pipeline_resources(sqlite_database_url, None, "", tmp_path, [materials[0].parent, bgm.parent])
+    unreachable = LlmResource(
+        backend="openai", base_url="http://127.0.0.1:9/v1", api_key="k", text_model="m", max_retries=0
+    )
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert not execute_request(instance, build_definitions({**resources, "llm": unreachable}), request_id)
+        with session_scope(sqlite_database_url) as session:
+            assert get_request(session, request_id).stage == "media_analyses"
+        assert unfinished_stages(instance, request_id) == ["media_analyses", "video_scripts", "rendered_videos"]
+        assert execute_request(instance, build_definitions(resources), request_id, resume=True)
+        media_runs = instance.fetch_materializations(dg.AssetKey("media_items"), limit=10).records
+    assert len(media_runs) == 1
+    with session_scope(sqlite_database_url) as session:
+        assert get_request(session, request_id).status == "completed"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.media_samples import clip, photo
+from tests.media_samples import clip, photo, tone
 from video_assets.tts import EspeakTts
 
 
@@ -45,30 +44,7 @@ def black_wide_clip(media_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def bgm_file(media_dir: Path) -> Path:
-    path = media_dir / "bgm.mp3"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=330:duration=4",
-            "-f",
-            "lavfi",
-            "-i",
-            "anoisesrc=color=pink:amplitude=0.05:duration=4",
-            "-filter_complex",
-            "amix=inputs=2",
-            "-c:a",
-            "libmp3lame",
-            str(path),
-        ],
-        check=True,
-    )
-    return path
+    return tone(media_dir / "bgm.mp3", 4, frequency=330)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,31 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.media_samples import tone
 from video_assets.tts import TtsError, make_tts
 
 
 @pytest.fixture(scope="module")
 def speech_mp3(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    path = tmp_path_factory.mktemp("speech") / "speech.mp3"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=500:duration=1.5",
-            "-c:a",
-            "libmp3lame",
-            "-ar",
-            "24000",
-            str(path),
-        ],
-        check=True,
-    )
-    return path.read_bytes()
+    return tone(tmp_path_factory.mktemp("speech") / "speech.mp3", 1.5, frequency=500, sample_rate=24000).read_bytes()
 
 
 @pytest.fixture()

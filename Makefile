@@ -31,7 +31,8 @@ demo: system-deps venv
 bench: system-deps venv
 	$(PY) bench/run_all.py
 
-dev: venv
+dev: system-deps venv
+	$(VENV)/bin/video-assets db upgrade
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(VIDEO_ASSETS_HOME)/dagster} bash -c 'mkdir -p $$DAGSTER_HOME && $(VENV)/bin/dagster dev -h 127.0.0.1 -w workspace.yaml'
 
 clean:

@@ -71,6 +71,7 @@ def test_offline_planner_turns_a_chinese_article_into_three_covering_scripts_wit
         assert 45 <= script.planned_duration <= 69
         assert len(script.seo["titles"]) == 3 and script.seo["description"] and 5 <= len(script.seo["tags"]) <= 10
     assert len({json.dumps(s.scenes) for s in scripts}) == 3
+    assert len({s.title for s in scripts}) == 3
     assert all(check.passed for check in result.get_asset_check_evaluations())
     metadata = result.asset_materializations_for_node("media_analyses")[0].metadata
     assert metadata["items"].value == 8 and metadata["workers"].value == 4

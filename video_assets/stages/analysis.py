@@ -6,6 +6,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -26,6 +27,27 @@ class ItemResult:
     reason: str | None
     seconds: float
     reused: bool = False
+
+
+def _analyse_item(
+    item: MediaItem, store: ObjectStore, backend: LlmBackend, workdir: Path, article_context: str
+) -> dict[str, Any]:
+    """Row values for one material; a failure becomes a `failed` row with its reason, never an exception."""
+    values: dict[str, Any] = {}
+    try:
+        local = download_material(store, item, workdir)
+        features = cv_features(local.media_path, local.kind, local.keyframe_paths)
+        values["cv_features"] = features.model_dump(mode="json")
+        brief = brief_for(item, None).model_copy(update={"cv": features})
+        description, prompt_version = backend.describe_material(brief, local.keyframe_paths, article_context)
+    except Exception as error:  # noqa: BLE001 - one material's failure is recorded and the others carry on
+        return values | {"status": "failed", "reason": f"{type(error).__name__}: {error}"}
+    return values | {
+        "status": "ready",
+        "reason": None,
+        "description": description.model_dump(mode="json"),
+        "prompt_version": prompt_version,
+    }
 
 
 @dataclass(frozen=True)
@@ -72,25 +94,16 @@ def analyse_request(
         if item.id in done:
             return ItemResult(item.id, "ready", None, 0.0, reused=True)
         started = time.perf_counter()
-        values: dict[str, object] = {"request_id": request_id, "backend": backend_name}
-        try:
-            local = download_material(store, item, workdir)
-            features = cv_features(local.media_path, local.kind, local.keyframe_paths)
-            values["cv_features"] = features.model_dump(mode="json")
-            brief = brief_for(item, None).model_copy(update={"cv": features})
-            description, prompt_version = backend.describe_material(brief, local.keyframe_paths, article_context)
-            values |= {
-                "status": "ready",
-                "reason": None,
-                "description": description.model_dump(mode="json"),
-                "prompt_version": prompt_version,
-            }
-        except Exception as error:  # noqa: BLE001 - one material's failure is recorded and the others carry on
-            values |= {"status": "failed", "reason": f"{type(error).__name__}: {error}"}
-        values["seconds"] = round(time.perf_counter() - started, 3)
+        values = _analyse_item(item, store, backend, workdir, article_context)
+        seconds = round(time.perf_counter() - started, 3)
         with session_scope(database_url) as session:
-            upsert(session, MediaAnalysis, {"media_item_id": item.id}, values)
-        return ItemResult(item.id, str(values["status"]), values.get("reason"), float(values["seconds"]))  # type: ignore[arg-type]
+            upsert(
+                session,
+                MediaAnalysis,
+                {"media_item_id": item.id},
+                values | {"request_id": request_id, "backend": backend_name, "seconds": seconds},
+            )
+        return ItemResult(item.id, values["status"], values.get("reason"), seconds)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="analyse") as pool:

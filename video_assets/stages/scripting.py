@@ -29,10 +29,10 @@ def write_scripts(
 ) -> tuple[list[VariantOutcome], list[MaterialBrief]]:
     with session_scope(database_url) as session:
         briefs = briefs_for_request(session, request_id)
-    outcomes = [
-        _write_variant(request_id, spec, database_url, backend, backend_name, briefs, index)
-        for index in range(spec.video_count)
-    ]
+    outcomes: list[VariantOutcome] = []
+    for index in range(spec.video_count):
+        taken = {outcome.title for outcome in outcomes if outcome.title}
+        outcomes.append(_write_variant(request_id, spec, database_url, backend, backend_name, briefs, index, taken))
     return outcomes, briefs
 
 
@@ -44,7 +44,9 @@ def _write_variant(
     backend_name: str,
     briefs: list[MaterialBrief],
     index: int,
+    taken_titles: set[str],
 ) -> VariantOutcome:
+    """The chosen title is the first SEO candidate no earlier variant of this request already uses."""
     style = spec.style_for_variant(index)
     try:
         script, script_version = backend.write_script(
@@ -57,6 +59,7 @@ def _write_variant(
             append_event(session, request_id, "variant_failed", f"script v{index} ({style}): {reason}", "video_scripts")
         return VariantOutcome(index, style, None, None, None, reason)
     coverage = check_coverage(script, briefs)
+    title = next((candidate for candidate in seo.titles if candidate not in taken_titles), seo.titles[0])
     with session_scope(database_url) as session:
         upsert(
             session,
@@ -68,10 +71,10 @@ def _write_variant(
                 "scenes": [scene.model_dump(mode="json") for scene in script.scenes],
                 "planned_duration": total_duration(script),
                 "coverage": coverage.model_dump(mode="json"),
-                "title": seo.titles[0],
+                "title": title,
                 "seo": seo.model_dump(mode="json"),
                 "backend": backend_name,
                 "prompt_version": f"{script_version}+{seo_version}",
             },
         )
-    return VariantOutcome(index, style, script, seo.titles[0], coverage.share_used, None)
+    return VariantOutcome(index, style, script, title, coverage.share_used, None)

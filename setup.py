@@ -15,7 +15,7 @@ setup(
     packages=find_packages(exclude=["tests", "tests.*"]),
     include_package_data=True,
     package_data={
-        "video_assets": ["prompts/*.txt", "db/migrations/*.py", "db/migrations/versions/*.py", "db/alembic.ini"]
+        "video_assets": ["prompts/*.txt", "db/migrations/*.py", "db/migrations/*.mako", "db/migrations/versions/*.py"]
     },
     install_requires=[
         *DAGSTER,

@@ -90,60 +90,23 @@ def child_render(seconds: float, workdir: Path) -> dict:
     return {"wall": wall, "duration": result.duration, "rss_mb": rss_mb, "reencode_wall": reencode(result.video_path)}
 
 
-def reencode(video: Path) -> float:
-    """Decode the rendered output and encode it again at the same settings: the encode cost of this very content."""
+def x264_seconds(input_args: list[str], out: Path) -> float:
+    """Wall time of one plain libx264 encode at the benchmark's preset and CRF."""
     started = time.perf_counter()
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-i",
-            str(video),
-            "-an",
-            "-c:v",
-            "libx264",
-            "-preset",
-            PRESET,
-            "-crf",
-            str(CRF),
-            "-pix_fmt",
-            "yuv420p",
-            str(video.with_name("reencoded.mp4")),
-        ],
-        check=True,
-    )
+    settings = ["-an", "-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF), "-pix_fmt", "yuv420p"]
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *input_args, *settings, str(out)], check=True)
     return time.perf_counter() - started
 
 
+def reencode(video: Path) -> float:
+    """Decode the rendered output and encode it again at the same settings: the encode cost of this very content."""
+    return x264_seconds(["-i", str(video)], video.with_name("reencoded.mp4"))
+
+
 def child_floor(seconds: float, workdir: Path) -> dict:
-    started = time.perf_counter()
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=size={CANVAS[0]}x{CANVAS[1]}:rate=30",
-            "-t",
-            str(seconds),
-            "-c:v",
-            "libx264",
-            "-preset",
-            PRESET,
-            "-crf",
-            str(CRF),
-            "-pix_fmt",
-            "yuv420p",
-            str(workdir / "floor.mp4"),
-        ],
-        check=True,
-    )
-    return {"wall": time.perf_counter() - started, "duration": seconds, "rss_mb": peak_child_rss_mb()}
+    source = ["-f", "lavfi", "-i", f"testsrc2=size={CANVAS[0]}x{CANVAS[1]}:rate=30", "-t", str(seconds)]
+    wall = x264_seconds(source, workdir / "floor.mp4")
+    return {"wall": wall, "duration": seconds, "rss_mb": peak_child_rss_mb()}
 
 
 def peak_child_rss_mb() -> float:

@@ -3,9 +3,8 @@
 import dagster as dg
 
 from resources.database import DatabaseResource
+from sensors.requests import PARTITION_TAG
 from video_assets.db.repository import RequestNotFound, get_request, record_dead_letter
-
-PARTITION_TAG = "dagster/partition"
 
 
 @dg.run_failure_sensor(

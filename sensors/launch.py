@@ -39,9 +39,7 @@ def sensor_tick(instance: dg.DagsterInstance, defs: dg.Definitions, limit: int) 
 STAGE_ORDER = ("media_items", "media_analyses", "video_scripts", "rendered_videos")
 
 
-def execute_request(
-    instance: dg.DagsterInstance, defs: dg.Definitions, request_id: str, resume: bool = False
-) -> bool:
+def execute_request(instance: dg.DagsterInstance, defs: dg.Definitions, request_id: str, resume: bool = False) -> bool:
     """Register the partition and run the pipeline job for it in this process; True when the run succeeded.
     With `resume`, stages already materialized for this request are not run again."""
     database: DatabaseResource = defs.resources["database"]

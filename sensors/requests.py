@@ -9,6 +9,13 @@ from video_assets.partitions import request_partitions
 from video_assets.settings import load_settings
 
 PIPELINE_JOB = "video_pipeline"
+PARTITION_TAG = "dagster/partition"
+IN_FLIGHT = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
 
 
 def claim_requests(context: dg.SensorEvaluationContext, database: DatabaseResource, limit: int) -> dg.SensorResult:
@@ -25,11 +32,22 @@ def claim_requests(context: dg.SensorEvaluationContext, database: DatabaseResour
             high_water = max(high_water, SensorCursor(row.created_at, row.id), key=_order)
     if not keys:
         return dg.SensorResult(skip_reason=dg.SkipReason("no pending requests"), cursor=context.cursor)
+    running = partitions_with_runs_in_flight(context.instance, keys)
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(partition_key=key, run_key=key, tags={"request_id": key}) for key in keys],
+        run_requests=[
+            dg.RunRequest(partition_key=key, run_key=key, tags={"request_id": key})
+            for key in keys
+            if key not in running
+        ],
         dynamic_partitions_requests=[request_partitions.build_add_request(keys)],
         cursor=dump_cursor(high_water),
     )
+
+
+def partitions_with_runs_in_flight(instance: dg.DagsterInstance, keys: list[str]) -> set[str]:
+    """A run launched from the UI or a backfill before its request left `pending` must not get a twin."""
+    records = instance.get_run_records(dg.RunsFilter(tags={PARTITION_TAG: keys}, statuses=IN_FLIGHT))
+    return {record.dagster_run.tags[PARTITION_TAG] for record in records}
 
 
 def _order(cursor: SensorCursor) -> tuple[str, str]:

@@ -83,3 +83,16 @@ def test_two_sensors_racing_never_claim_the_same_request(postgres_url: str) -> N
             thread.join()
     assert not set(claimed["sensor_a"]) & set(claimed["sensor_b"])
     assert set(claimed["sensor_a"]) | set(claimed["sensor_b"]) == ids
+
+
+def test_request_with_a_run_already_in_flight_gets_no_second_run(database_url: str) -> None:
+    busy, idle = submit(database_url), submit(database_url)
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_run(
+            dg.DagsterRun(
+                job_name="video_pipeline", status=dg.DagsterRunStatus.STARTED, tags={"dagster/partition": busy}
+            )
+        )
+        result = tick(instance, database_url, None)
+    assert run_keys(result) == [idle]
+    assert sorted(result.dynamic_partitions_requests[0].partition_keys) == sorted([busy, idle])

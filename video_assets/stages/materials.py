@@ -17,7 +17,6 @@ from video_assets.vision import CvFeatures
 
 @dataclass(frozen=True)
 class LocalMaterial:
-    item_id: int
     kind: Literal["image", "video"]
     media_path: Path
     keyframe_paths: list[Path]
@@ -28,14 +27,13 @@ def ready_items(session: Session, request_id: str) -> list[MediaItem]:
     return list(session.scalars(query.order_by(MediaItem.position)))
 
 
-def download_material(store: ObjectStore, item: MediaItem, workdir: Path, with_media: bool = True) -> LocalMaterial:
+def download_material(store: ObjectStore, item: MediaItem, workdir: Path) -> LocalMaterial:
     folder = workdir / f"item-{item.id}"
     assert item.object_key and item.kind in ("image", "video"), f"media item {item.id} is not ready"
     media_path = folder / Path(item.object_key).name
-    if with_media:
-        store.download(item.object_key, media_path)
+    store.download(item.object_key, media_path)
     keyframes = [store.download(key, folder / Path(key).name) for key in item.keyframe_keys]
-    return LocalMaterial(item.id, item.kind, media_path, keyframes)  # type: ignore[arg-type]
+    return LocalMaterial(item.kind, media_path, keyframes)  # type: ignore[arg-type]
 
 
 def brief_for(item: MediaItem, analysis: MediaAnalysis | None) -> MaterialBrief:

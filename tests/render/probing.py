@@ -49,3 +49,17 @@ def frame_at(path: Path, seconds: float, size: tuple[int, int]) -> np.ndarray:
 
 def bright_share(region: np.ndarray, level: int = 60) -> float:
     return float((region.max(axis=2) > level).mean())
+
+
+def image_shift(before: np.ndarray, after: np.ndarray) -> tuple[int, int, float]:
+    """(dy, dx, peak) by phase correlation: how far the picture content moved, and how clearly (peak near 1)."""
+    spectra = [np.fft.fft2(frame.astype(np.float64).mean(axis=2)) for frame in (before, after)]
+    cross = spectra[1] * np.conj(spectra[0])
+    correlation = np.fft.ifft2(cross / np.maximum(np.abs(cross), 1e-9)).real
+    dy, dx = np.unravel_index(int(correlation.argmax()), correlation.shape)
+    height, width = correlation.shape
+    return (
+        (int(dy) - height if dy > height // 2 else int(dy)),
+        (int(dx) - width if dx > width // 2 else int(dx)),
+        float(correlation.max()),
+    )

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.render.probing import bright_share, frame_at, probe_streams, stream
+from tests.render.probing import bright_share, frame_at, image_shift, probe_streams, stream
 from video_assets.render import RenderJob, RenderResult, SceneClip, render_video
 from video_assets.render.subtitles import layout_for
 from video_assets.request_schema import Bgm, SubtitleStyle, Transition, Watermark
@@ -100,6 +100,19 @@ def test_scenes_are_not_black_and_the_rotated_clip_is_upright(rendered) -> None:
     # testsrc2 has vertical colour bars; rotated by 90 degrees they must run horizontally.
     pixels = rotated.astype(np.int16)
     assert np.abs(np.diff(pixels, axis=0)).mean() > np.abs(np.diff(pixels, axis=1)).mean()
+
+
+def test_photo_scene_pans_across_the_picture_without_leaving_it(rendered) -> None:
+    _, result, _ = rendered
+    first_cue = next(
+        line for line in result.ass_path.read_text(encoding="utf-8").splitlines() if line.startswith("Dialogue:")
+    )
+    early, late = (
+        frame_at(result.video_path, at, CANVAS)[100:612] for at in (0.1, _seconds(first_cue.split(",")[2]) - 0.5)
+    )
+    dy, dx, peak = image_shift(early, late)
+    assert (dy, dx) != (0, 0) and peak > 0.2  # the same picture, moved
+    assert early.mean() > 40 and late.mean() > 40
 
 
 def test_cover_and_subtitle_sidecars_are_written(rendered) -> None:

@@ -10,6 +10,8 @@ from typing import Literal
 COVER_MAX_CROP = 0.25
 # The blurred background is made at 1/8 size: blurring there is ~64x cheaper and looks the same once scaled up.
 BACKGROUND_DIVISOR = 8
+# Image scenes are composited this much larger than the canvas, so that a crop window can pan across them.
+PAN_MARGIN = 0.12
 
 
 @dataclass(frozen=True)
@@ -45,3 +47,7 @@ def plan_fit(width: int, height: int, canvas: tuple[int, int]) -> Fit:
 
 def background_size(canvas: tuple[int, int]) -> tuple[int, int]:
     return _even(canvas[0] / BACKGROUND_DIVISOR), _even(canvas[1] / BACKGROUND_DIVISOR)
+
+
+def pan_canvas(canvas: tuple[int, int]) -> tuple[int, int]:
+    return _even(canvas[0] * (1 + PAN_MARGIN)), _even(canvas[1] * (1 + PAN_MARGIN))

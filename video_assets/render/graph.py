@@ -11,12 +11,16 @@ from typing import Any
 import ffmpeg
 from ffmpeg.nodes import InputNode
 
-from video_assets.render.fit import Fit, background_size, cover, plan_fit
+from video_assets.render.fit import Fit, background_size, cover, pan_canvas, plan_fit
 from video_assets.render.timeline import NARRATION_LEAD, RenderJob, ScenePlan, TimelinePlan
 
 # Slow a short clip down by up to this factor before falling back to looping it.
 MAX_SLOWDOWN = 1.5
-KEN_BURNS_ZOOM = 0.12
+# Where the pan window starts and ends, as fractions of the spare margin; scenes take turns so stills alternate.
+PAN_PATHS = (((0.0, 0.0), (1.0, 1.0)), ((1.0, 0.0), (0.0, 1.0)), ((1.0, 1.0), (0.0, 0.0)), ((0.0, 1.0), (1.0, 0.0)))
+PAN_SECONDS = 6.0
+# Bilinear is visibly the same as the bicubic default at these ratios and cheaper on every frame.
+SCALE_FLAGS = "bilinear"
 BACKGROUND_BLUR = {"luma_radius": 8, "luma_power": 2}
 WATERMARK_FONT_RATIO = 0.035
 WATERMARK_GAP = 8
@@ -54,7 +58,7 @@ def _input(path: Path | str, **options: Any) -> Any:
 
 @dataclass(frozen=True)
 class StillInputs:
-    """Files prepared before the graph is built: one composited canvas per image scene and the logo."""
+    """Files prepared before the graph is built: one picture per image scene (`pan_canvas` sized) and the logo."""
 
     scene_images: dict[int, Path]
     logo: tuple[Path, int, int] | None
@@ -108,23 +112,29 @@ def _scene_video(job: RenderJob, plan: TimelinePlan, index: int, scene: ScenePla
 
 
 def _ken_burns(job: RenderJob, index: int, scene: ScenePlan, canvas_image: Path) -> Any:
-    """Zoom slowly into (even scenes) or out of (odd scenes) a picture composited on the canvas once."""
-    frames = scene.frames
-    zoom = f"1+{KEN_BURNS_ZOOM}*on/{frames}" if index % 2 == 0 else f"{1 + KEN_BURNS_ZOOM}-{KEN_BURNS_ZOOM}*on/{frames}"
-    # Drift the focus point a little, alternating direction, so consecutive stills do not move identically.
-    focus_x = 0.5 + (0.1 if index % 4 in (1, 2) else -0.1)
+    """Pan a crop window across a picture composited once, a little larger than the canvas.
+
+    The picture is decoded and converted once and looped by reference; a moving crop only shifts plane pointers.
+    zoompan rescaled every frame instead, which cost a fifth of the whole filter graph.
+    """
+    width, height = job.canvas
+    spare_x, spare_y = (big - small for big, small in zip(pan_canvas(job.canvas), job.canvas, strict=True))
+    (start_x, start_y), (end_x, end_y) = PAN_PATHS[index % len(PAN_PATHS)]
+    # Short scenes travel part of the way, so the picture never sweeps past faster than a full pan in PAN_SECONDS.
+    reach = min(scene.seconds(job.fps) / PAN_SECONDS, 1.0)
+    last = max(scene.frames - 1, 1)
+
+    def path(start: float, end: float, spare: int) -> str:
+        origin = spare * (0.5 + (start - 0.5) * reach)
+        return f"{origin:.2f}+{spare * (end - start) * reach / last:.5f}*n"
+
     return (
         _input(canvas_image)
         .video.filter("format", "yuv420p")
-        .filter(
-            "zoompan",
-            z=zoom,
-            d=frames,
-            fps=job.fps,
-            s=f"{job.canvas[0]}x{job.canvas[1]}",
-            x=f"(iw-iw/zoom)*{focus_x:.2f}",
-            y="(ih-ih/zoom)/2",
-        )
+        .filter("loop", loop=scene.frames - 1, size=1, start=0)
+        .filter("setpts", f"N/{job.fps}/TB")
+        .filter("fps", job.fps)
+        .filter("crop", w=width, h=height, x=path(start_x, end_x, spare_x), y=path(start_y, end_y, spare_y), exact=1)
     )
 
 
@@ -158,19 +168,19 @@ def _fitted_clip(job: RenderJob, scene: ScenePlan) -> Any:
 def _fit(stream: Any, fit: Fit, canvas: tuple[int, int]) -> Any:
     width, height = canvas
     if fit.mode == "cover":
-        return stream.filter("scale", *fit.scaled).filter("crop", width, height, *fit.offset)
+        return stream.filter("scale", *fit.scaled, flags=SCALE_FLAGS).filter("crop", width, height, *fit.offset)
     split = stream.filter_multi_output("split", 2)
     tiny = background_size(canvas)
     tiny_fit = cover(fit.scaled[0], fit.scaled[1], tiny)
     background = (
         split[0]
-        .filter("scale", *tiny_fit.scaled)
+        .filter("scale", *tiny_fit.scaled, flags=SCALE_FLAGS)
         .filter("crop", *tiny, *tiny_fit.offset)
         .filter("boxblur", **BACKGROUND_BLUR)
         .filter("eq", brightness=-0.08)
-        .filter("scale", width, height, flags="bilinear")
+        .filter("scale", width, height, flags=SCALE_FLAGS)
     )
-    foreground = split[1].filter("scale", *fit.scaled)
+    foreground = split[1].filter("scale", *fit.scaled, flags=SCALE_FLAGS)
     return ffmpeg.overlay(background, foreground, x=fit.offset[0], y=fit.offset[1])
 
 

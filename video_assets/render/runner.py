@@ -8,6 +8,7 @@ from pathlib import Path
 
 from video_assets.render.errors import RenderError
 from video_assets.render.ffmpeg_run import extract_frame, probe, run_ffmpeg
+from video_assets.render.fit import pan_canvas
 from video_assets.render.fonts import find_font
 from video_assets.render.graph import StillInputs, build_command
 from video_assets.render.images import composite_scene_image, draw_cover, fit_picture, load_rgb, prepare_logo
@@ -47,7 +48,7 @@ def render_video(
     srt_path = write_srt(cues, workdir / "subtitles.srt") if cues else None
     stills = StillInputs(
         scene_images={
-            index: composite_scene_image(scene.media_path, job.canvas, workdir / f"scene-{index:02d}.png")
+            index: composite_scene_image(scene.media_path, pan_canvas(job.canvas), workdir / f"scene-{index:02d}.png")
             for index, scene in enumerate(job.scenes)
             if scene.kind == "image"
         },
@@ -108,7 +109,7 @@ def _cover(job: RenderJob, stills: StillInputs, workdir: Path) -> Path:
     index = min(max(job.cover_scene_index, 0), len(job.scenes) - 1)
     scene = job.scenes[index]
     if scene.kind == "image":
-        frame = load_rgb(stills.scene_images[index])
+        frame = fit_picture(load_rgb(stills.scene_images[index]), job.canvas)
     else:
         clip_in, clip_out = scene.window()
         at = clip_in + min(COVER_FRAME_OFFSET, (clip_out - clip_in) / 2)

@@ -63,3 +63,26 @@ def image_shift(before: np.ndarray, after: np.ndarray) -> tuple[int, int, float]
         (int(dx) - width if dx > width // 2 else int(dx)),
         float(correlation.max()),
     )
+
+
+def gray_frames(path: Path, size: tuple[int, int]) -> np.ndarray:
+    """Every frame, scaled down to `size` and converted to 8-bit luma: shape (frames, height, width)."""
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-vf", f"scale={size[0]}:{size[1]}", "-f", "rawvideo"]
+        + ["-pix_fmt", "gray", "pipe:1"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return np.frombuffer(raw, dtype=np.uint8).reshape(-1, size[1], size[0])
+
+
+def loudness(path: Path) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) of a file's audio, read by loudnorm's analysis pass."""
+    stderr = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "loudnorm=print_format=json", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    report = json.loads(stderr[stderr.rindex("{") :])
+    return float(report["input_i"]), float(report["input_tp"])

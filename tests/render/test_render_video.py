@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.render.probing import bright_share, frame_at, image_shift, probe_streams, stream
+from tests.render.probing import bright_share, frame_at, image_shift, loudness, probe_streams, stream
 from video_assets.render import RenderJob, RenderResult, SceneClip, render_video
+from video_assets.render.loudness import PEAK_CEILING_DB, TARGET_LUFS
 from video_assets.render.subtitles import layout_for
 from video_assets.request_schema import Bgm, SubtitleStyle, Transition, Watermark
 from video_assets.tts import EspeakTts
@@ -113,6 +114,13 @@ def test_photo_scene_pans_across_the_picture_without_leaving_it(rendered) -> Non
     dy, dx, peak = image_shift(early, late)
     assert (dy, dx) != (0, 0) and peak > 0.2  # the same picture, moved
     assert early.mean() > 40 and late.mean() > 40
+
+
+def test_soundtrack_is_normalised_to_the_loudness_target_under_the_peak_ceiling(rendered) -> None:
+    _, result, _ = rendered
+    integrated, true_peak = loudness(result.video_path)
+    assert abs(integrated - TARGET_LUFS) < 1.5
+    assert true_peak < PEAK_CEILING_DB + 1.0  # sample-peak limiting; AAC adds a little inter-sample overshoot
 
 
 def test_cover_and_subtitle_sidecars_are_written(rendered) -> None:

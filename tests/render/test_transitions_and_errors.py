@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from tests.render.probing import probe_streams, stream
+from tests.media_samples import clip
+from tests.render.probing import gray_frames, probe_streams, stream
 from video_assets.render import RenderError, RenderJob, SceneClip, plan_timeline, render_video
 from video_assets.render.ffmpeg_run import parse_progress_line
-from video_assets.request_schema import Transition
+from video_assets.request_schema import SubtitleStyle, Transition
 from video_assets.tts import EspeakTts
 from video_assets.tts.base import Narration
 
@@ -42,6 +44,27 @@ def test_transition_none_concatenates_scenes_and_a_short_window_loops_frame_exac
     video = stream(probe_streams(result.video_path), "video")
     assert int(video["nb_read_frames"]) == round(result.planned_duration * 30)
     assert "xfade" not in (tmp_path / "ffmpeg-command.txt").read_text(encoding="utf-8")
+
+
+def test_fade_cross_dissolves_evenly_from_one_scene_into_the_next(tmp_path: Path, tts: EspeakTts) -> None:
+    black = clip(tmp_path / "black.mp4", 180, 320, seconds=2.0, source="color=c=black")
+    white = clip(tmp_path / "white.mp4", 180, 320, seconds=2.0, source="color=c=white")
+    job = RenderJob(
+        scenes=[
+            SceneClip(black, "video", 180, 320, source_duration=2.0, narration="第一段。"),
+            SceneClip(white, "video", 180, 320, source_duration=2.0, narration="第二段。"),
+        ],
+        canvas=CANVAS,
+        transition=Transition(type="fade", duration=1.0),
+        subtitles=SubtitleStyle(enabled=False),
+    )
+    frames = gray_frames(render_video(job, tts, tmp_path / "render").video_path, (36, 64))
+    means = frames.reshape(len(frames), -1).mean(axis=1)
+    blending = np.flatnonzero((means > 25) & (means < 225))
+    assert len(blending) >= 20  # most of a 30-frame fade, not a cut
+    assert np.all(np.diff(means[blending]) > 0)  # white rises steadily, never steps back
+    middle = frames[blending[len(blending) // 2]]
+    assert 90 < middle.mean() < 170 and middle.std() < 8  # the whole frame is grey: dissolved, not slid
 
 
 def test_plan_gives_each_scene_its_narration_plus_the_overlap_it_shares(tmp_path: Path, astronaut_photo: Path) -> None:

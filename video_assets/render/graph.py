@@ -12,6 +12,7 @@ import ffmpeg
 from ffmpeg.nodes import InputNode
 
 from video_assets.render.fit import Fit, background_size, cover, pan_canvas, plan_fit
+from video_assets.render.loudness import peak_ceiling
 from video_assets.render.timeline import NARRATION_LEAD, RenderJob, ScenePlan, TimelinePlan
 
 # Slow a short clip down by up to this factor before falling back to looping it.
@@ -25,7 +26,6 @@ BACKGROUND_BLUR = {"luma_radius": 8, "luma_power": 2}
 WATERMARK_FONT_RATIO = 0.035
 WATERMARK_GAP = 8
 DUCK = {"threshold": 0.03, "ratio": 8, "attack": 20, "release": 350}
-LOUDNESS = {"I": -16, "TP": -1.5, "LRA": 11}
 SAMPLE_RATE = 48000
 
 
@@ -67,15 +67,16 @@ class StillInputs:
 
 
 def build_command(
-    job: RenderJob, plan: TimelinePlan, stills: StillInputs, out_path: Path, font_file: Path
+    job: RenderJob, plan: TimelinePlan, stills: StillInputs, out_path: Path, font_file: Path, gain_db: float
 ) -> list[str]:
+    """The one ffmpeg pass; `gain_db` comes from measuring `build_loudness_command`'s soundtrack."""
     scenes = [_scene_video(job, plan, index, scene, stills) for index, scene in enumerate(plan.scenes)]
     video = _join_with_transitions(job, plan, scenes)
     if stills.ass_path is not None:
         video = video.filter("ass", filename=str(stills.ass_path))  # kwarg: ffmpeg-python escapes positional args twice
     video = _watermark(job, video, stills, font_file)
     video = video.filter("format", "yuv420p")
-    audio = _audio(job, plan)
+    audio = _normalised_soundtrack(job, plan, gain_db)
     output = ffmpeg.output(
         video,
         audio,
@@ -86,6 +87,8 @@ def build_command(
         preset=job.preset,
         r=job.fps,
         acodec="aac",
+        # The default two-loop coder costs more than the whole audio graph; at 160k the fast one sounds the same.
+        aac_coder="fast",
         audio_bitrate="160k",
         ar=SAMPLE_RATE,
         movflags="+faststart",
@@ -202,19 +205,20 @@ def _join_with_transitions(job: RenderJob, plan: TimelinePlan, scenes: list[Any]
         outlet = iter(range(3))
         if index > 0:
             head = _frames(parts[next(outlet)], 0, head_end)
-            pieces.append(
-                ffmpeg.filter(
-                    [previous_tail, head],
-                    "xfade",
-                    transition=job.transition.type,
-                    duration=f"{overlap / job.fps:.4f}",
-                    offset=0,
-                )
-            )
+            pieces.append(_transition(job.transition.type, previous_tail, head, overlap / job.fps))
         pieces.append(_frames(parts[next(outlet)], head_end, tail_start))
         if index < last:
             previous_tail = _frames(parts[next(outlet)], tail_start, scene.frames)
     return ffmpeg.concat(*pieces, v=1, a=0)
+
+
+def _transition(kind: str, outgoing: Any, incoming: Any, seconds: float) -> Any:
+    if kind == "fade":
+        # The same cross-fade as xfade's `fade`, at a fifth of the cost: xfade blends every sample in floats,
+        # overlay blends with SIMD and only the alpha plane is faded.
+        fading_in = incoming.filter("format", "yuva420p").filter("fade", t="in", st=0, d=f"{seconds:.4f}", alpha=1)
+        return ffmpeg.overlay(outgoing, fading_in, format="yuv420", eof_action="pass")
+    return ffmpeg.filter([outgoing, incoming], "xfade", transition=kind, duration=f"{seconds:.4f}", offset=0)
 
 
 def _frames(stream: Any, start: int, end: int) -> Any:
@@ -253,7 +257,29 @@ def _watermark(job: RenderJob, video: Any, stills: StillInputs, font_file: Path)
     return video
 
 
-def _audio(job: RenderJob, plan: TimelinePlan) -> Any:
+def build_loudness_command(job: RenderJob, plan: TimelinePlan) -> list[str]:
+    """An audio-only pass over the same soundtrack that prints its EBU R128 integrated loudness."""
+    measured = _soundtrack(job, plan).filter("ebur128", framelog="verbose")
+    return (
+        ffmpeg.output(measured, "-", format="null")
+        .global_args("-hide_banner", "-nostats", "-loglevel", "info")
+        .compile(overwrite_output=True)
+    )
+
+
+def _normalised_soundtrack(job: RenderJob, plan: TimelinePlan, gain_db: float) -> Any:
+    return (
+        _soundtrack(job, plan)
+        .filter("volume", f"{gain_db:.2f}dB")
+        # Catches the peaks the gain pushes over the ceiling; `latency` keeps the audio in sync with the video.
+        .filter("alimiter", limit=f"{peak_ceiling():.4f}", level=0, latency=1)
+        .filter("apad")
+        .filter("atrim", end=f"{plan.duration:.4f}")
+    )
+
+
+def _soundtrack(job: RenderJob, plan: TimelinePlan) -> Any:
+    """Narration slots in scene order, with the BGM mixed under them; not yet loudness-normalised."""
     total = plan.duration
     slots = []
     for scene in plan.scenes:
@@ -269,14 +295,7 @@ def _audio(job: RenderJob, plan: TimelinePlan) -> Any:
             .filter("asetpts", "PTS-STARTPTS")
         )
     narration = ffmpeg.concat(*slots, v=0, a=1) if len(slots) > 1 else slots[0]
-    if job.bgm_path is not None:
-        narration = _with_bgm(job, narration, total)
-    return (
-        narration.filter("loudnorm", **LOUDNESS)
-        .filter("aresample", SAMPLE_RATE)  # loudnorm resamples to 192 kHz internally and outputs that
-        .filter("apad")
-        .filter("atrim", end=f"{total:.4f}")
-    )
+    return _with_bgm(job, narration, total) if job.bgm_path is not None else narration
 
 
 def _with_bgm(job: RenderJob, narration: Any, total: float) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -10,8 +11,9 @@ from video_assets.render.errors import RenderError
 from video_assets.render.ffmpeg_run import extract_frame, probe, run_ffmpeg
 from video_assets.render.fit import pan_canvas
 from video_assets.render.fonts import find_font
-from video_assets.render.graph import StillInputs, build_command
+from video_assets.render.graph import StillInputs, build_command, build_loudness_command
 from video_assets.render.images import composite_scene_image, draw_cover, fit_picture, load_rgb, prepare_logo
+from video_assets.render.loudness import gain_to_target, measure_integrated_loudness
 from video_assets.render.subtitles import SubtitleCue, build_cues, layout_for, write_ass, write_srt
 from video_assets.render.timeline import NARRATION_LEAD, RenderJob, TimelinePlan, plan_timeline
 from video_assets.tts.base import Narration, TtsEngine, TtsError
@@ -46,7 +48,21 @@ def render_video(
     cues = _cues(job, plan)
     ass_path = write_ass(cues, job.subtitles, job.canvas, workdir / "subtitles.ass") if cues else None
     srt_path = write_srt(cues, workdir / "subtitles.srt") if cues else None
-    stills = StillInputs(
+    # The soundtrack is measured while the stills are composited: neither needs the other.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loudness = pool.submit(measure_integrated_loudness, build_loudness_command(job, plan))
+        stills = _stills(job, workdir, ass_path)
+        gain_db = gain_to_target(loudness.result())
+    video_path = workdir / "video.mp4"
+    command = build_command(job, plan, stills, video_path, find_font().path, gain_db)
+    (workdir / "ffmpeg-command.txt").write_text("\n".join(command), encoding="utf-8")
+    run_ffmpeg(command, plan.duration, workdir / "ffmpeg-stderr.log", on_progress)
+    cover_path = _cover(job, stills, workdir)
+    return _result(video_path, cover_path, ass_path, srt_path, plan)
+
+
+def _stills(job: RenderJob, workdir: Path, ass_path: Path | None) -> StillInputs:
+    return StillInputs(
         scene_images={
             index: composite_scene_image(scene.media_path, pan_canvas(job.canvas), workdir / f"scene-{index:02d}.png")
             for index, scene in enumerate(job.scenes)
@@ -56,12 +72,6 @@ def render_video(
         ass_path=ass_path if job.subtitles.enabled else None,
         watermark_text_path=_watermark_text(job, workdir),
     )
-    video_path = workdir / "video.mp4"
-    command = build_command(job, plan, stills, video_path, find_font().path)
-    (workdir / "ffmpeg-command.txt").write_text("\n".join(command), encoding="utf-8")
-    run_ffmpeg(command, plan.duration, workdir / "ffmpeg-stderr.log", on_progress)
-    cover_path = _cover(job, stills, workdir)
-    return _result(video_path, cover_path, ass_path, srt_path, plan)
 
 
 def _narrate(job: RenderJob, tts: TtsEngine, workdir: Path) -> list[Narration | None]:

@@ -83,6 +83,9 @@ class SubtitleStyle(StrictModel):
     outline_color: str = Field(default="#000000", pattern=r"^#[0-9A-Fa-f]{6}$")
     position: Literal["bottom", "middle", "top"] = "bottom"
     karaoke: bool = True
+    # Off by default: the outline already keeps text legible, and a drop shadow is one more layer that the
+    # render blends onto every frame (about a third of the subtitle cost).
+    shadow: bool = False
 
 
 class Transition(StrictModel):

@@ -44,3 +44,15 @@ def test_subtitle_font_size_scales_with_canvas_width(tmp_path: Path) -> None:
     cues = build_cues(estimate_timings("测试。", 0.0, 1.0), 2.0, 10)
     small = write_ass(cues, SubtitleStyle(size=60), (540, 960), tmp_path / "a.ass").read_text(encoding="utf-8")
     assert "Style: Default,Noto Sans CJK SC,30," in small
+
+
+def test_drop_shadow_is_off_by_default_and_sized_to_the_outline_when_asked_for(tmp_path: Path) -> None:
+    cues = build_cues(estimate_timings("测试。", 0.0, 1.0), 2.0, 10)
+
+    def outline_and_shadow(style: SubtitleStyle) -> tuple[int, int]:
+        ass = write_ass(cues, style, (1080, 1920), tmp_path / "s.ass").read_text(encoding="utf-8")
+        fields = next(line for line in ass.splitlines() if line.startswith("Style:")).split(",")
+        return int(fields[16]), int(fields[17])
+
+    assert outline_and_shadow(SubtitleStyle()) == (4, 0)
+    assert outline_and_shadow(SubtitleStyle(shadow=True)) == (4, 2)

@@ -49,8 +49,9 @@ def fit_picture(image: Image.Image, canvas: tuple[int, int]) -> Image.Image:
 
 
 def composite_scene_image(source: Path, canvas: tuple[int, int], out_path: Path) -> Path:
+    """Write the fitted picture uncompressed (BMP): ffmpeg reads it once, moments later, from the run's temp dir."""
     image = load_rgb(source, max_side=max(canvas) * 2)
-    fit_picture(image, canvas).save(out_path, compress_level=1)
+    fit_picture(image, canvas).save(out_path, format="BMP")
     return out_path
 
 

@@ -64,7 +64,7 @@ def render_video(
 def _stills(job: RenderJob, workdir: Path, ass_path: Path | None) -> StillInputs:
     return StillInputs(
         scene_images={
-            index: composite_scene_image(scene.media_path, pan_canvas(job.canvas), workdir / f"scene-{index:02d}.png")
+            index: composite_scene_image(scene.media_path, pan_canvas(job.canvas), workdir / f"scene-{index:02d}.bmp")
             for index, scene in enumerate(job.scenes)
             if scene.kind == "image"
         },

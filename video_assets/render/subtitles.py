@@ -102,6 +102,7 @@ def write_ass(cues: list[SubtitleCue], style: SubtitleStyle, canvas: tuple[int, 
     layout = layout_for(style, canvas)
     font = "".join(ch for ch in style.font if ch not in ",\r\n") or "Noto Sans CJK SC"
     outline = max(round(layout.font_size * 0.07), 2)
+    shadow = max(outline // 2, 1) if style.shadow else 0
     # Karaoke fills from SecondaryColour to PrimaryColour, so the highlight is the primary colour of the style.
     primary, secondary = (style.highlight_color, style.primary_color) if style.karaoke else (style.primary_color,) * 2
     header = [
@@ -119,7 +120,7 @@ def write_ass(cues: list[SubtitleCue], style: SubtitleStyle, canvas: tuple[int, 
         "MarginR, MarginV, Encoding",
         f"Style: Default,{font},{layout.font_size},{ass_color(primary)},{ass_color(secondary)},"
         f"{ass_color(style.outline_color)},{ass_color(style.outline_color, 0x80)},-1,0,0,0,100,100,0,0,1,{outline},"
-        f"{max(outline // 2, 1)},{ALIGNMENT[style.position]},{layout.margin_h},{layout.margin_h},{layout.margin_v},1",
+        f"{shadow},{ALIGNMENT[style.position]},{layout.margin_h},{layout.margin_h},{layout.margin_v},1",
         "",
         "[Events]",
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",

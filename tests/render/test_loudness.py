@@ -12,20 +12,8 @@ from video_assets.render.loudness import MAX_GAIN_DB, TARGET_LUFS, gain_to_targe
 
 
 def ebur128(path: Path | str, *input_options: str) -> list[str]:
-    return [
-        "ffmpeg",
-        "-hide_banner",
-        "-nostats",
-        *input_options,
-        "-i",
-        str(path),
-        "-af",
-        "ebur128=framelog=verbose",
-    ] + [
-        "-f",
-        "null",
-        "-",
-    ]
+    measure = ["-af", "ebur128=framelog=verbose", "-f", "null", "-"]
+    return ["ffmpeg", "-hide_banner", "-nostats", *input_options, "-i", str(path), *measure]
 
 
 def test_a_tone_measures_near_its_known_loudness_and_silence_measures_as_none(tmp_path: Path) -> None:

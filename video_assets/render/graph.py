@@ -12,7 +12,7 @@ import ffmpeg
 from ffmpeg.nodes import InputNode
 
 from video_assets.render.fit import Fit, background_size, cover, pan_canvas, plan_fit
-from video_assets.render.loudness import peak_ceiling
+from video_assets.render.loudness import PEAK_CEILING
 from video_assets.render.timeline import NARRATION_LEAD, RenderJob, ScenePlan, TimelinePlan
 
 # Slow a short clip down by up to this factor before falling back to looping it.
@@ -272,7 +272,7 @@ def _normalised_soundtrack(job: RenderJob, plan: TimelinePlan, gain_db: float) -
         _soundtrack(job, plan)
         .filter("volume", f"{gain_db:.2f}dB")
         # Catches the peaks the gain pushes over the ceiling; `latency` keeps the audio in sync with the video.
-        .filter("alimiter", limit=f"{peak_ceiling():.4f}", level=0, latency=1)
+        .filter("alimiter", limit=f"{PEAK_CEILING:.4f}", level=0, latency=1)
         .filter("apad")
         .filter("atrim", end=f"{plan.duration:.4f}")
     )

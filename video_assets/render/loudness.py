@@ -13,6 +13,7 @@ from video_assets.render.errors import RenderError
 
 TARGET_LUFS = -16.0
 PEAK_CEILING_DB = -1.5
+PEAK_CEILING = 10 ** (PEAK_CEILING_DB / 20)  # linear sample value, for the limiter
 # Never boost a near-silent soundtrack into noise or cut a loud one to nothing.
 MAX_GAIN_DB = 20.0
 # ebur128 reports its gating floor for silence.
@@ -37,8 +38,3 @@ def gain_to_target(integrated: float | None) -> float:
     if integrated is None:
         return 0.0
     return max(-MAX_GAIN_DB, min(MAX_GAIN_DB, TARGET_LUFS - integrated))
-
-
-def peak_ceiling() -> float:
-    """The limiter's ceiling as a linear sample value."""
-    return 10 ** (PEAK_CEILING_DB / 20)

@@ -20,7 +20,9 @@ class TransientStageError(Exception):
     """Raised so the step's RetryPolicy runs it again; rows written so far make the retry cheap."""
 
 
-def is_final_attempt(context: dg.AssetExecutionContext, policy: dg.RetryPolicy = NETWORK_RETRY) -> bool:
+def is_final_attempt(
+    context: dg.AssetExecutionContext | dg.OpExecutionContext, policy: dg.RetryPolicy = NETWORK_RETRY
+) -> bool:
     return context.retry_number >= policy.max_retries
 
 
@@ -30,6 +32,23 @@ def begin_stage(context: dg.AssetExecutionContext, database: DatabaseResource, s
         start_stage(session, request_id, stage, run_id=context.run.run_id)
     context.log.info(f"request_id={request_id} stage={stage} attempt={context.retry_number + 1}")
     return request_id
+
+
+def retry_or_fail(
+    context: dg.AssetExecutionContext | dg.OpExecutionContext,
+    database: DatabaseResource,
+    request_id: str,
+    stage: str,
+    reason: str,
+) -> Exception:
+    """For a transient error: an exception the step's RetryPolicy retries, or, on the last attempt, the
+    recorded non-retryable Failure. The caller raises what this returns."""
+    if is_final_attempt(context):
+        return fail_stage(
+            database, request_id, stage, f"{reason} (still failing after {context.retry_number + 1} attempts)"
+        )
+    context.log.warning(f"request_id={request_id} stage={stage} transient error, retrying: {reason}")
+    return TransientStageError(reason)
 
 
 def fail_stage(database: DatabaseResource, request_id: str, stage: str, reason: str) -> dg.Failure:

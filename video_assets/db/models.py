@@ -125,6 +125,7 @@ class RenderedVideo(Timestamped, Base):
     width: Mapped[int | None]
     height: Mapped[int | None]
     render_seconds: Mapped[float | None]
+    script_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class MergeJob(Timestamped, Base):
@@ -139,6 +140,13 @@ class MergeJob(Timestamped, Base):
     deadline: Mapped[datetime]
     result_url: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
+    backend: Mapped[str] = mapped_column(String(32), default="easegen")
+    script_digest: Mapped[str | None] = mapped_column(String(64))
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    submitted_at: Mapped[datetime | None]
+    next_poll_at: Mapped[datetime | None]
+    poll_failures: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[datetime | None]
 
 
 class RequestEvent(Base):
@@ -164,3 +172,4 @@ class DeadLetter(Base):
     stage: Mapped[str] = mapped_column(String(32))
     error: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]

@@ -60,8 +60,9 @@ def fail_stage(database: DatabaseResource, request_id: str, stage: str, reason: 
 
 @contextmanager
 def stage_workdir(request_id: str, stage: str) -> Iterator[Path]:
-    """A per-step working directory under VIDEO_ASSETS_HOME/tmp that is always removed, even when the step fails."""
-    base = load_settings().temp_dir
+    """A per-step working directory VIDEO_ASSETS_HOME/tmp/<request_id>/<stage>-*, always removed when the step ends.
+    A worker killed mid-step leaves it behind; housekeeping removes it once the request is terminal."""
+    base = load_settings().temp_dir / request_id
     base.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f"{request_id}-{stage}-", dir=base) as path:
+    with tempfile.TemporaryDirectory(prefix=f"{stage}-", dir=base) as path:
         yield Path(path)

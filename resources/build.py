@@ -10,6 +10,7 @@ from resources.database import DatabaseResource
 from resources.env import secret
 from resources.ingest import IngestResource
 from resources.llm import LlmResource
+from resources.merge import MergeResource
 from resources.object_store import ObjectStoreResource
 from resources.render import RenderResource
 from resources.tts import TtsResource
@@ -45,6 +46,12 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             api_key=secret(PREFIX + "TTS_API_KEY") or "",
             model=setting("TTS_MODEL", "tts-1"),
             voice=setting("TTS_VOICE", ""),
+        ),
+        "merge": MergeResource(
+            backend=setting("MERGE_BACKEND", "local"),  # type: ignore[arg-type]
+            base_url=setting("MERGE_BASE_URL", ""),
+            api_key=secret(PREFIX + "MERGE_API_KEY") or "",
+            deadline_seconds=int(setting("MERGE_DEADLINE_SECONDS", "1800")),
         ),
         "render": RenderResource(crf=int(setting("RENDER_CRF", "23")), preset=setting("RENDER_PRESET", "veryfast")),
         "database": DatabaseResource(url=database_url),

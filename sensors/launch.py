@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
 from resources.database import DatabaseResource
-from sensors.requests import PIPELINE_JOB, claim_requests
-from video_assets.db.repository import get_request, mark_queued
+from sensors.failures import record_failed_run
+from sensors.requests import IN_FLIGHT, PARTITION_TAG, PIPELINE_JOB, claim_requests
+from video_assets.db.repository import cancel, get_request, mark_queued, resolve_dead_letters
 from video_assets.partitions import request_partitions
 from video_assets.settings import Settings
+
+HOST_TAG = "video_assets/host"
+PID_TAG = "video_assets/pid"
 
 
 def local_instance(settings: Settings) -> dg.DagsterInstance:
@@ -26,11 +34,21 @@ def local_instance(settings: Settings) -> dg.DagsterInstance:
     return dg.DagsterInstance.from_config(str(home))
 
 
+@contextmanager
+def resolved(defs: dg.Definitions, *names: str) -> Iterator[Any]:
+    """Resources as a run would see them, EnvVars resolved: the CLI works outside any Dagster run."""
+    with dg.build_resources({name: defs.resources[name] for name in names}) as resources:
+        yield resources
+
+
 def sensor_tick(instance: dg.DagsterInstance, defs: dg.Definitions, limit: int) -> list[str]:
     """One evaluation of the request sensor; returns the partition keys it asked to launch."""
-    database: DatabaseResource = defs.resources["database"]
-    context = dg.build_sensor_context(instance=instance, sensor_name="request_sensor", resources={"database": database})
-    result = claim_requests(context, database, limit)
+    with resolved(defs, "database") as resources:
+        database: DatabaseResource = resources.database
+        context = dg.build_sensor_context(
+            instance=instance, sensor_name="request_sensor", resources={"database": database}
+        )
+        result = claim_requests(context, database, limit)
     for request in result.dynamic_partitions_requests or []:
         instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
     return [run.partition_key for run in result.run_requests or [] if run.partition_key]
@@ -41,8 +59,10 @@ STAGE_ORDER = ("media_items", "media_analyses", "video_scripts", "rendered_video
 
 def execute_request(instance: dg.DagsterInstance, defs: dg.Definitions, request_id: str, resume: bool = False) -> bool:
     """Register the partition and run the pipeline job for it in this process; True when the run succeeded.
-    With `resume`, stages already materialized for this request are not run again."""
-    database: DatabaseResource = defs.resources["database"]
+    With `resume`, stages already materialized for this request are not run again. A failed run leaves its dead
+    letter exactly as the daemon's dead-letter sensor would; a successful resume resolves the request's letters."""
+    with resolved(defs, "database") as resources:
+        database: DatabaseResource = resources.database
     with database.session() as session:
         get_request(session, request_id)
         mark_queued(session, request_id, run_key=request_id, claimer="cli")
@@ -53,9 +73,16 @@ def execute_request(instance: dg.DagsterInstance, defs: dg.Definitions, request_
         partition_key=request_id,
         instance=instance,
         raise_on_error=False,
-        tags={"request_id": request_id},
+        # The pid lets housekeeping tell a run that died with this process from one still going.
+        tags={"request_id": request_id, HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())},
         asset_selection=[dg.AssetKey(stage) for stage in stages],
     )
+    if not result.success:
+        failure = result.get_run_failure_event()
+        record_failed_run(database, result.dagster_run, failure.message if failure else None)
+    elif resume:
+        with database.session() as session:
+            resolve_dead_letters(session, request_id)
     return result.success
 
 
@@ -68,3 +95,25 @@ def unfinished_stages(instance: dg.DagsterInstance, request_id: str) -> list[str
         if not records:
             return list(STAGE_ORDER[index:])
     return list(STAGE_ORDER[-1:])
+
+
+def cancel_request(instance: dg.DagsterInstance, defs: dg.Definitions, request_id: str) -> list[str]:
+    """Mark the request cancelled, so no stage may start or finish it and no sensor tick launches it again, then ask
+    the instance to terminate its in-flight runs; returns their ids. A run the launcher cannot reach (an in-process
+    CLI run) stops itself: its render step sees the cancellation at the next progress report, every other step
+    when it starts."""
+    with resolved(defs, "database") as resources:
+        database: DatabaseResource = resources.database
+    with database.session() as session:
+        if not cancel(session, request_id, "cancelled by an operator"):
+            raise RequestAlreadyEnded(
+                f"request {request_id} has already ended: {get_request(session, request_id).status}"
+            )
+    runs = instance.get_run_records(dg.RunsFilter(tags={PARTITION_TAG: request_id}, statuses=IN_FLIGHT))
+    for record in runs:
+        instance.run_coordinator.cancel_run(record.dagster_run.run_id)
+    return [record.dagster_run.run_id for record in runs]
+
+
+class RequestAlreadyEnded(ValueError):
+    pass

@@ -1,4 +1,5 @@
-"""`video-assets`: submit, status, run and db commands over the same settings as the Dagster resources."""
+"""`video-assets`: submit, status, run, retry, cancel, reconcile, dead-letters and db, over the same settings as the
+Dagster resources."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pydantic import ValidationError
 from video_assets.db.engine import session_scope
 from video_assets.db.migrate import upgrade
 from video_assets.db.report import request_report
-from video_assets.db.repository import RequestNotFound, create_request
+from video_assets.db.repository import RequestNotFound, create_request, get_request, list_dead_letters
 from video_assets.request_schema import VideoRequestSpec
 from video_assets.settings import Settings, load_settings
 
@@ -125,18 +126,23 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from sensors.launch import execute_request, local_instance
     from video_assets.definitions import defs
 
+    if args.resume:
+        with session_scope(settings.database_url) as session:
+            if get_request(session, args.request_id).status == "cancelled":
+                raise UsageError(f"request {args.request_id} was cancelled; submit it again to make it")
     with local_instance(settings) as instance:
         succeeded = execute_request(instance, defs, args.request_id, resume=args.resume)
     with session_scope(settings.database_url) as session:
-        print(format_report(request_report(session, args.request_id)))
-    return 0 if succeeded else 1
+        report = request_report(session, args.request_id)
+    print(format_report(report))
+    return 0 if succeeded and report["status"] != "failed" else 1
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Submit, let the request sensor claim it, then execute the runs it asked for, in this process."""
     spec = parse_request_file(Path(args.file))
     ensure_schema(settings)
-    from sensors.launch import execute_request, local_instance, sensor_tick
+    from sensors.launch import execute_request, local_instance, resolved, sensor_tick
     from video_assets.definitions import defs
 
     with session_scope(settings.database_url) as session:
@@ -151,11 +157,89 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     with session_scope(settings.database_url) as session:
         report = request_report(session, request_id)
     print(format_report(report))
-    store = defs.resources["object_store"].store()
+    with resolved(defs, "object_store") as resources:
+        store = resources.object_store.store()
     for video in report["videos"]:
         if video["video_key"]:
             print(f"video v{video['variant']}: {store.uri(video['video_key'])}")
-    return 1 if failures else 0
+    return 1 if failures or report["status"] == "failed" else 0
+
+
+def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
+    """One pass of the `reconcile_external_merges` schedule's job, in this process."""
+    ensure_schema(settings)
+    from sensors.launch import local_instance
+    from video_assets.definitions import defs
+
+    with local_instance(settings) as instance:
+        result = defs.resolve_job_def("reconcile_job").execute_in_process(instance=instance, raise_on_error=False)
+    _print_step_metadata(result)
+    return 0 if result.success else 1
+
+
+def cmd_housekeeping(args: argparse.Namespace, settings: Settings) -> int:
+    """One run of the hourly `housekeeping_job`, in this process; `--grace-seconds` shortens how long a finished
+    request's working dirs are kept (the schedule keeps them 10 minutes)."""
+    ensure_schema(settings)
+    from sensors.launch import local_instance
+    from video_assets.definitions import defs
+
+    run_config = {"ops": {"expire_temp_dirs": {"config": {"grace_seconds": args.grace_seconds}}}}
+    with local_instance(settings) as instance:
+        job = defs.resolve_job_def("housekeeping_job")
+        result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
+    _print_step_metadata(result)
+    return 0 if result.success else 1
+
+
+def _print_step_metadata(result: Any) -> None:
+    """What each op reported in its output metadata, one `step.name: value` line each."""
+    for event in result.all_node_events:
+        if event.is_successful_output and event.step_output_data.metadata:
+            for name, value in event.step_output_data.metadata.items():
+                print(f"{event.step_key}.{name}: {getattr(value, 'value', value)}")
+
+
+def cmd_dead_letters(args: argparse.Namespace, settings: Settings) -> int:
+    ensure_schema(settings)
+    with session_scope(settings.database_url) as session:
+        letters = list_dead_letters(session, include_resolved=args.all)
+        rows = [
+            {
+                "id": letter.id,
+                "request_id": letter.request_id,
+                "run_id": letter.run_id,
+                "stage": letter.stage,
+                "error": letter.error,
+                "created_at": letter.created_at.isoformat(),
+                "resolved_at": letter.resolved_at.isoformat() if letter.resolved_at else None,
+            }
+            for letter in letters
+        ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("no dead letters" + ("" if args.all else " (open)"))
+    for row in rows:
+        state = f"resolved {row['resolved_at']}" if row["resolved_at"] else "open"
+        print(f"#{row['id']:<4} {row['request_id']}  {row['stage']:<16} {row['created_at']}  {state}")
+        print(f"      {row['error']}")
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace, settings: Settings) -> int:
+    ensure_schema(settings)
+    from sensors.launch import RequestAlreadyEnded, cancel_request, local_instance
+    from video_assets.definitions import defs
+
+    with local_instance(settings) as instance:
+        try:
+            terminated = cancel_request(instance, defs, args.request_id)
+        except RequestAlreadyEnded as error:
+            raise UsageError(str(error)) from error
+    print(f"cancelled {args.request_id}; terminated runs: {', '.join(terminated) or 'none in flight'}")
+    return 0
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
@@ -177,12 +261,26 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="register the request's partition and run the pipeline for it in-process")
     run.add_argument("request_id")
     run.set_defaults(handler=cmd_run, resume=False)
-    retry = commands.add_parser("retry", help="run the request again from its first unfinished stage")
+    retry = commands.add_parser(
+        "retry", help="run the request again from its first unfinished stage; resolves its dead letters"
+    )
     retry.add_argument("request_id")
     retry.set_defaults(handler=cmd_run, resume=True)
     demo = commands.add_parser("demo", help="submit a request and run it through the request sensor, in-process")
     demo.add_argument("file")
     demo.set_defaults(handler=cmd_demo)
+    reconcile = commands.add_parser("reconcile", help="one pass of the external-merge reconcile job, in-process")
+    reconcile.set_defaults(handler=cmd_reconcile)
+    housekeeping = commands.add_parser("housekeeping", help="one run of the housekeeping job, in-process")
+    housekeeping.add_argument("--grace-seconds", type=int, default=600)
+    housekeeping.set_defaults(handler=cmd_housekeeping)
+    letters = commands.add_parser("dead-letters", help="list dead letters (failed runs to replay with retry)")
+    letters.add_argument("--all", action="store_true", help="include resolved ones")
+    letters.add_argument("--json", action="store_true")
+    letters.set_defaults(handler=cmd_dead_letters)
+    cancel = commands.add_parser("cancel", help="terminate the request's in-flight run and mark it cancelled")
+    cancel.add_argument("request_id")
+    cancel.set_defaults(handler=cmd_cancel)
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"])
     database.set_defaults(handler=cmd_db)

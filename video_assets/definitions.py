@@ -5,7 +5,8 @@ from typing import Any
 import dagster as dg
 
 from resources.build import build_resources
-from schedules.housekeeping import expire_temp_files_schedule, housekeeping_job
+from schedules.housekeeping import housekeeping_job, housekeeping_schedule
+from schedules.reconcile import reconcile_external_merges_schedule, reconcile_job
 from sensors.failures import dead_letter_sensor
 from sensors.requests import request_sensor
 from video_assets.assets.jobs import video_pipeline
@@ -20,8 +21,8 @@ def build_definitions(resources: dict[str, Any]) -> dg.Definitions:
     return dg.Definitions(
         assets=[media_items, media_analyses, video_scripts, rendered_videos],
         asset_checks=[every_material_has_a_row, rendered_video_checks],
-        jobs=[video_pipeline, housekeeping_job],
-        schedules=[expire_temp_files_schedule],
+        jobs=[video_pipeline, housekeeping_job, reconcile_job],
+        schedules=[housekeeping_schedule, reconcile_external_merges_schedule],
         sensors=[request_sensor, dead_letter_sensor],
         resources=resources,
     )

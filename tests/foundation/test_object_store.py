@@ -1,3 +1,5 @@
+import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -52,3 +54,26 @@ def test_local_store_keeps_objects_under_its_root(tmp_path: Path) -> None:
     store = LocalObjectStore(tmp_path / "root")
     store.put_bytes("requests/r/media_items/a.txt", b"a")
     assert (tmp_path / "root" / "requests/r/media_items/a.txt").read_bytes() == b"a"
+
+
+def test_list_objects_reports_key_size_and_last_modified_in_key_order(object_store: ObjectStore) -> None:
+    before = datetime.now(UTC) - timedelta(seconds=1)  # S3 keeps whole seconds
+    tmp_key = request_key("req_1", "tmp", "scene.bin")
+    video_key = request_key("req_1", "media_items", "0001", "clip.bin")
+    object_store.put_bytes(tmp_key, b"12345")
+    object_store.put_bytes(video_key, b"x")
+    object_store.put_bytes(request_key("req_2", "tmp", "other.bin"), b"x")
+    objects = list(object_store.list_objects("requests/req_1/"))
+    assert [(obj.key, obj.size) for obj in objects] == [(video_key, 1), (tmp_key, 5)]
+    assert all(before <= obj.last_modified <= datetime.now(UTC) for obj in objects)
+    assert list(object_store.list_objects("requests/req_3/")) == []
+
+
+def test_local_store_lists_file_mtime_as_last_modified_and_skips_partial_uploads(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "root")
+    key = request_key("req_1", "tmp", "a.bin")
+    store.put_bytes(key, b"a")
+    os.utime(tmp_path / "root" / key, (1_700_000_000, 1_700_000_000))
+    (tmp_path / "root" / "requests/req_1/tmp/b.bin.partial").write_bytes(b"half")
+    [obj] = store.list_objects("requests/")
+    assert (obj.key, obj.last_modified) == (key, datetime.fromtimestamp(1_700_000_000, UTC))

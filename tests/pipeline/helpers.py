@@ -11,6 +11,7 @@ from dagster_aws.s3 import S3Resource
 from resources.database import DatabaseResource
 from resources.ingest import IngestResource
 from resources.llm import LlmResource
+from resources.merge import MergeResource
 from resources.object_store import ObjectStoreResource
 from resources.render import RenderResource
 from resources.tts import TtsResource
@@ -45,6 +46,7 @@ def pipeline_resources(
         "llm": LlmResource(workers=2),
         "tts": TtsResource(),
         "render": RenderResource(preset="ultrafast"),
+        "merge": MergeResource(),
         "database": DatabaseResource(url=database_url),
         "object_store": store,
         "ingest": IngestResource(

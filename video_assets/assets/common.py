@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 
 from resources.database import DatabaseResource
-from video_assets.db.repository import fail, start_stage
+from video_assets.db.repository import RequestCancelled, fail, start_stage
 from video_assets.settings import load_settings
 
 NETWORK_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
@@ -26,10 +26,15 @@ def is_final_attempt(
     return context.retry_number >= policy.max_retries
 
 
-def begin_stage(context: dg.AssetExecutionContext, database: DatabaseResource, stage: str) -> str:
+def begin_stage(
+    context: dg.AssetExecutionContext | dg.OpExecutionContext, database: DatabaseResource, stage: str
+) -> str:
     request_id = context.partition_key
-    with database.session() as session:
-        start_stage(session, request_id, stage, run_id=context.run.run_id)
+    try:
+        with database.session() as session:
+            start_stage(session, request_id, stage, run_id=context.run.run_id)
+    except RequestCancelled as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from error
     context.log.info(f"request_id={request_id} stage={stage} attempt={context.retry_number + 1}")
     return request_id
 

@@ -1,29 +1,26 @@
-"""rendered_videos: fan-out one render step per script variant, then fan-in to the request's final status."""
+"""rendered_videos: fan-out one render step per script variant, then fan-in to the request's final status.
 
-import dataclasses
+With an external merge backend the render step submits and returns; the asset is then materialized by the
+`reconcile_external_merges` schedule once the vendor's videos are imported, not by this run.
+"""
+
 from collections.abc import Iterator
 
 import dagster as dg
 
 from resources.database import DatabaseResource
 from resources.ingest import IngestResource
+from resources.merge import MergeResource
 from resources.object_store import ObjectStoreResource
 from resources.render import RenderResource
 from resources.tts import TtsResource
-from video_assets.assets.common import begin_stage, stage_workdir
-from video_assets.assets.tables import markdown_table
+from video_assets.assets.common import NETWORK_RETRY, begin_stage, fail_stage, is_final_attempt, stage_workdir
+from video_assets.assets.render_reports import CHECKS, render_check_results, rendered_videos_metadata, severity
 from video_assets.db.engine import session_scope
-from video_assets.db.repository import load_spec, set_progress
+from video_assets.db.repository import RequestCancelled, ensure_not_cancelled, get_request, load_spec, set_progress
 from video_assets.partitions import request_partitions
-from video_assets.stages.rendering import (
-    STAGE,
-    VariantRender,
-    finish_request,
-    render_variant,
-    rendered_rows,
-    script_variants,
-)
-from video_assets.stages.verification import RenderVerification, verify_render
+from video_assets.stages.merging import MergeContext, StoreUnreachable, require_reachable_store, submit_variant
+from video_assets.stages.rendering import STAGE, VariantRender, finish_request, render_variant, script_variants
 
 PROGRESS_STEP = 0.05
 
@@ -33,13 +30,25 @@ PROGRESS_STEP = 0.05
     out=dg.DynamicOut(int),
     description="One dynamic output per stored script variant.",
 )
-def plan_renders(context: dg.OpExecutionContext, database: DatabaseResource) -> dg.DynamicOutput:
+def plan_renders(
+    context: dg.OpExecutionContext, database: DatabaseResource, object_store: ObjectStoreResource, merge: MergeResource
+) -> Iterator[dg.DynamicOutput]:
     request_id = begin_stage(context, database, STAGE)
+    if merge.is_external:
+        try:
+            require_reachable_store(object_store.store(), merge.backend)
+        except StoreUnreachable as error:
+            raise fail_stage(database, request_id, STAGE, str(error)) from error
     for variant_index in script_variants(database.url, request_id):
         yield dg.DynamicOutput(variant_index, mapping_key=f"v{variant_index}")
 
 
-@dg.op(pool="render", description="TTS + one ffmpeg pass for one variant; a failure is recorded, not raised.")
+@dg.op(
+    pool="render",
+    retry_policy=NETWORK_RETRY,
+    description="TTS + one ffmpeg pass for one variant, or one submission to the external merge vendor. "
+    "A permanent failure is recorded on the variant, not raised; a transient one is retried.",
+)
 def render_one(
     context: dg.OpExecutionContext,
     database: DatabaseResource,
@@ -47,85 +56,83 @@ def render_one(
     ingest: IngestResource,
     tts: TtsResource,
     render: RenderResource,
+    merge: MergeResource,
     variant_index: int,
 ) -> VariantRender:
     request_id = context.partition_key
-    with database.session() as session:
-        spec = load_spec(session, request_id)
     last_reported = [0.0]
 
     def report(fraction: float) -> None:
+        """Progress to the log and the request row; a cancelled request stops its render here (ffmpeg is killed)."""
         if fraction - last_reported[0] >= PROGRESS_STEP or fraction >= 1.0:
             last_reported[0] = fraction
             context.log.info(
                 f"request_id={request_id} stage={STAGE} video_index={variant_index} progress={fraction:.0%}"
             )
             with session_scope(database.url) as session:
+                ensure_not_cancelled(session, request_id)
                 set_progress(session, request_id, STAGE, fraction)
 
-    with stage_workdir(request_id, f"{STAGE}-v{variant_index}") as workdir:
-        result = render_variant(
-            request_id,
-            variant_index,
-            spec,
-            database.url,
-            object_store.store(),
-            tts.engine(),
-            ingest.policy().fetch,
-            object_store.material_reader(),
-            render.settings(),
-            workdir,
-            report,
-        )
-    log = context.log.info if result.status == "ready" else context.log.error
-    log(f"request_id={request_id} stage={STAGE} video_index={variant_index} status={result.status}")
+    final_attempt = is_final_attempt(context)
+    try:
+        with database.session() as session:
+            ensure_not_cancelled(session, request_id)
+            spec = load_spec(session, request_id)
+        with stage_workdir(request_id, f"{STAGE}-v{variant_index}") as workdir:
+            if merge.is_external:
+                merging = MergeContext(
+                    database.url, object_store.store(), merge.client(), merge.deadline_seconds, workdir
+                )
+                result = submit_variant(merging, request_id, variant_index, spec, final_attempt)
+            else:
+                result = render_variant(
+                    request_id,
+                    variant_index,
+                    spec,
+                    database.url,
+                    object_store.store(),
+                    tts.engine(),
+                    ingest.policy().fetch,
+                    object_store.material_reader(),
+                    render.settings(),
+                    workdir,
+                    report,
+                    final_attempt,
+                )
+    except RequestCancelled as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from error
+    log = context.log.error if result.status == "failed" else context.log.info
+    reused = " (kept from an earlier attempt)" if result.reused else ""
+    log(f"request_id={request_id} stage={STAGE} video_index={variant_index} status={result.status}{reused}")
     if result.reason:
         log(f"request_id={request_id} video_index={variant_index} reason={result.reason}")
     return result
 
 
-@dg.op(description="Writes the aggregate result and the request's final status.")
+@dg.op(
+    out=dg.Out(dg.Nothing, is_required=False),
+    description="Writes the aggregate result and the request's final status; a request with no video fails the run.",
+)
 def collect_renders(
     context: dg.OpExecutionContext,
     database: DatabaseResource,
     object_store: ObjectStoreResource,
     renders: list[VariantRender],
-) -> dg.MaterializeResult:
+) -> Iterator[dg.Output]:
     request_id = context.partition_key
     status = finish_request(database.url, request_id, renders)
-    store = object_store.store()
-    rows = rendered_rows(database.url, request_id)
-    ready = [row for row in rows if row.status == "ready"]
-    return dg.MaterializeResult(
-        metadata={
-            "request_id": request_id,
-            "request_status": status,
-            "videos_ready": len(ready),
-            "videos_failed": len(rows) - len(ready),
-            "total_seconds": round(sum(row.duration or 0 for row in ready), 2),
-            "total_bytes": sum(row.size_bytes or 0 for row in ready),
-            "first_cover": dg.MetadataValue.url(store.url(ready[0].cover_key))
-            if ready and ready[0].cover_key
-            else None,
-            "videos": dg.MetadataValue.md(
-                markdown_table(
-                    ["variant", "status", "duration", "size", "resolution", "render s", "video / reason"],
-                    [
-                        [
-                            row.variant_index,
-                            row.status,
-                            f"{row.duration or 0:.2f}s",
-                            f"{(row.size_bytes or 0) / 1e6:.1f} MB",
-                            f"{row.width}x{row.height}",
-                            row.render_seconds,
-                            store.uri(row.video_key) if row.video_key else row.reason,
-                        ]
-                        for row in rows
-                    ],
-                )
-            ),
-        }
-    )
+    if status == "merging":
+        merging = [r.variant_index for r in renders if r.status == "merging"]
+        context.log.info(
+            f"request_id={request_id} stage=merging variants={merging}: submitted; the reconcile schedule "
+            "imports the videos and records this partition's materialization"
+        )
+        return
+    if status == "failed":
+        with database.session() as session:
+            reason = get_request(session, request_id).error or "no video rendered"
+        raise dg.Failure(description=reason, allow_retries=False, metadata={"request_id": request_id})
+    yield dg.Output(None, metadata=rendered_videos_metadata(database.url, request_id, status, object_store.store()))
 
 
 @dg.graph_asset(
@@ -134,17 +141,10 @@ def collect_renders(
     group_name="video",
     kinds={"ffmpeg"},
     tags={"stage": STAGE},
+    description="Finished videos of a request (mp4, cover, subtitles), one per script variant.",
 )
-def rendered_videos(video_scripts: None) -> dg.MaterializeResult:
+def rendered_videos(video_scripts: None) -> None:
     return collect_renders(plan_renders(video_scripts).map(render_one).collect())
-
-
-CHECKS = {
-    "duration_matches_plan": "Each video's duration is within 0.5 s of its planned timeline.",
-    "canvas_resolution": "Each video has the request's canvas size.",
-    "has_audio_stream": "Each video has an audio stream.",
-    "not_mostly_black": "Fewer than half of the sampled frames are black.",
-}
 
 
 @dg.multi_asset_check(
@@ -160,24 +160,9 @@ def rendered_video_checks(
     request_id = context.partition_key
     with database.session() as session:
         canvas = load_spec(session, request_id).canvas_size
-    store = object_store.store()
-    verified: dict[int, RenderVerification] = {}
     with stage_workdir(request_id, "verify") as workdir:
-        for row in rendered_rows(database.url, request_id):
-            if row.status == "ready" and row.video_key:
-                video = store.download(row.video_key, workdir / f"v{row.variant_index}.mp4")
-                verified[row.variant_index] = verify_render(video, row.planned_duration or 0.0)
-    verdicts = {
-        "duration_matches_plan": {i: v.duration_ok() for i, v in verified.items()},
-        "canvas_resolution": {i: v.resolution_ok(canvas) for i, v in verified.items()},
-        "has_audio_stream": {i: v.has_audio for i, v in verified.items()},
-        "not_mostly_black": {i: not v.mostly_black() for i, v in verified.items()},
-    }
-    details = {f"v{i}": dataclasses.asdict(v) for i, v in verified.items()}
-    for name, by_variant in verdicts.items():
+        results = render_check_results(database.url, request_id, canvas, object_store.store(), workdir)
+    for name, passed, metadata in results:
         yield dg.AssetCheckResult(
-            check_name=name,
-            asset_key="rendered_videos",
-            passed=bool(by_variant) and all(by_variant.values()),
-            metadata={"failing_variants": [i for i, ok in by_variant.items() if not ok], "videos": details},
+            check_name=name, asset_key="rendered_videos", passed=passed, metadata=metadata, severity=severity(name)
         )

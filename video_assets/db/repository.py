@@ -21,6 +21,10 @@ class RequestNotFound(LookupError):
     pass
 
 
+class RequestCancelled(RuntimeError):
+    """An operator cancelled the request; no stage may start or finish it any more."""
+
+
 def new_request_id() -> str:
     return f"req_{utcnow():%Y%m%d}_{secrets.token_hex(5)}"
 
@@ -107,6 +111,7 @@ def mark_queued(session: Session, request_id: str, run_key: str, claimer: str) -
 
 
 def start_stage(session: Session, request_id: str, stage: str, run_id: str | None = None) -> None:
+    ensure_not_cancelled(session, request_id)
     request = get_request(session, request_id)
     if request.status != "processing":
         request.attempts += 1
@@ -118,6 +123,12 @@ def start_stage(session: Session, request_id: str, stage: str, run_id: str | Non
     if run_id:
         request.dagster_run_id = run_id
     append_event(session, request_id, "stage_started", f"{stage} started", stage=stage, data={"run_id": run_id})
+
+
+def ensure_not_cancelled(session: Session, request_id: str) -> None:
+    request = get_request(session, request_id)
+    if request.status == "cancelled":
+        raise RequestCancelled(f"request {request_id} was cancelled: {request.error or 'by an operator'}")
 
 
 def set_progress(session: Session, request_id: str, stage: str, progress: float) -> None:
@@ -132,6 +143,8 @@ def finish(session: Session, request_id: str, status: str, error: str | None = N
     if status not in TERMINAL_STATUSES:
         raise ValueError(f"{status!r} is not a terminal status")
     request = get_request(session, request_id)
+    if request.status == "cancelled":
+        return  # a step that was already running when the request was cancelled must not revive it
     request.status = status
     request.error = error
     request.finished_at = utcnow()
@@ -157,7 +170,37 @@ def record_dead_letter(session: Session, request_id: str, run_id: str, stage: st
     )
     if exists is None:
         session.add(DeadLetter(request_id=request_id, run_id=run_id, stage=stage, error=reason))
-    fail(session, request_id, stage, reason)
+    if request.status != "failed":
+        fail(session, request_id, stage, reason)
+
+
+def cancel(session: Session, request_id: str, reason: str) -> bool:
+    """Mark a request cancelled; False when it had already ended."""
+    request = get_request(session, request_id)
+    if request.status in TERMINAL_STATUSES:
+        return False
+    finish(session, request_id, "cancelled", reason)
+    return True
+
+
+def list_dead_letters(session: Session, include_resolved: bool = False) -> list[DeadLetter]:
+    query = select(DeadLetter).order_by(DeadLetter.id)
+    if not include_resolved:
+        query = query.where(DeadLetter.resolved_at.is_(None))
+    return list(session.scalars(query))
+
+
+def resolve_dead_letters(session: Session, request_id: str) -> int:
+    """Mark the request's open dead letters resolved, once a retry has completed it; returns how many."""
+    result = session.execute(
+        update(DeadLetter)
+        .where(DeadLetter.request_id == request_id, DeadLetter.resolved_at.is_(None))
+        .values(resolved_at=utcnow())
+    )
+    count = result.rowcount  # type: ignore[attr-defined]
+    if count:
+        append_event(session, request_id, "dead_letter_resolved", f"{count} dead letter(s) resolved by retry")
+    return count
 
 
 def append_event(

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from video_assets.deadlines import PROBE_TIMEOUT_S, deadline, pass_budget, run_with_deadline, start
 from video_assets.render.errors import RenderError
 
 STDERR_TAIL_CHARS = 2000
@@ -24,43 +25,51 @@ def parse_progress_line(line: str, total_seconds: float) -> float | None:
 
 
 def run_ffmpeg(
-    command: list[str], total_seconds: float, stderr_path: Path, on_progress: Callable[[float], None] | None
+    command: list[str],
+    total_seconds: float,
+    stderr_path: Path,
+    on_progress: Callable[[float], None] | None,
+    timeout: float | None = None,
 ) -> None:
+    """`timeout` defaults to a budget scaled from `total_seconds`, the planned output duration."""
+    budget = pass_budget(total_seconds) if timeout is None else timeout
     # stderr goes to a file: a full stderr pipe nobody reads would block ffmpeg while we read stdout.
     with stderr_path.open("w", encoding="utf-8", errors="replace") as stderr:
         try:
-            process = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True
-            )
+            process = start(command, stdout=subprocess.PIPE, stderr=stderr, text=True)
         except FileNotFoundError as exc:
             raise RenderError("ffmpeg is not installed") from exc
-        assert process.stdout is not None
-        last = -1.0
-        for line in process.stdout:
-            fraction = parse_progress_line(line, total_seconds)
-            if fraction is not None and on_progress is not None and fraction > last:
-                last = fraction
-                on_progress(fraction)
-        code = process.wait()
+        planned = f"planned {total_seconds:.1f} s of output"
+        with process, deadline(process, "ffmpeg main pass", budget, RenderError, planned):
+            assert process.stdout is not None
+            # This loop blocks while ffmpeg writes nothing; the deadline's watchdog ends it by killing ffmpeg.
+            last = -1.0
+            for line in process.stdout:
+                fraction = parse_progress_line(line, total_seconds)
+                if fraction is not None and on_progress is not None and fraction > last:
+                    last = fraction
+                    on_progress(fraction)
+            code = process.wait()
     if code != 0:
         tail = stderr_path.read_text(encoding="utf-8", errors="replace")[-STDERR_TAIL_CHARS:].strip()
         raise RenderError(f"ffmpeg exited with code {code}: {tail or 'no error output'}")
 
 
-def probe(path: Path) -> dict[str, Any]:
-    result = subprocess.run(
+def probe(path: Path, timeout: float = PROBE_TIMEOUT_S) -> dict[str, Any]:
+    result = run_with_deadline(
         ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
-        capture_output=True,
-        text=True,
+        f"ffprobe of {path.name}",
+        timeout,
+        RenderError,
     )
     if result.returncode != 0:
         raise RenderError(f"ffprobe cannot read {path.name}: {result.stderr.strip()[-500:]}")
     return json.loads(result.stdout)
 
 
-def extract_frame(source: Path, at_seconds: float, out_path: Path) -> Path:
+def extract_frame(source: Path, at_seconds: float, out_path: Path, timeout: float = PROBE_TIMEOUT_S) -> Path:
     """One frame as PNG; the ffmpeg CLI applies rotation side data, so the frame is upright."""
-    result = subprocess.run(
+    result = run_with_deadline(
         [
             "ffmpeg",
             "-v",
@@ -76,8 +85,9 @@ def extract_frame(source: Path, at_seconds: float, out_path: Path) -> Path:
             "1",
             str(out_path),
         ],
-        capture_output=True,
-        text=True,
+        f"extracting a frame from {source.name}",
+        timeout,
+        RenderError,
     )
     if result.returncode != 0 or not out_path.exists():
         raise RenderError(f"cannot extract a frame from {source.name}: {result.stderr.strip()[-500:]}")

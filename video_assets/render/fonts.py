@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from video_assets.deadlines import PROBE_TIMEOUT_S, run_with_deadline
 from video_assets.render.errors import RenderError
 
 DEFAULT_FAMILY = "Noto Sans CJK SC"
@@ -22,10 +22,12 @@ class FontFace:
 def find_font(family: str = DEFAULT_FAMILY, bold: bool = True) -> FontFace:
     pattern = f"{family}:style=Bold" if bold else family
     try:
-        result = subprocess.run(["fc-match", "-f", "%{file}|%{index}", pattern], capture_output=True, text=True)
+        result = run_with_deadline(
+            ["fc-match", "-f", "%{file}|%{index}", pattern], f"fc-match for '{family}'", PROBE_TIMEOUT_S, RenderError
+        )
     except FileNotFoundError as exc:
         raise RenderError("fontconfig (fc-match) is not installed; install fonts-noto-cjk and fontconfig") from exc
-    file_name, _, index = result.stdout.partition("|")
+    file_name, _, index = result.stdout.decode("utf-8", errors="replace").partition("|")
     if result.returncode != 0 or not file_name or not Path(file_name).is_file():
         raise RenderError(f"no font found for '{family}'; install fonts-noto-cjk")
     return FontFace(Path(file_name), int(index or 0))

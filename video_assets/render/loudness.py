@@ -7,8 +7,8 @@ render's one serial filter thread; measuring the soundtrack alone is cheap and c
 from __future__ import annotations
 
 import re
-import subprocess
 
+from video_assets.deadlines import pass_budget, run_with_deadline
 from video_assets.render.errors import RenderError
 
 TARGET_LUFS = -16.0
@@ -21,9 +21,16 @@ SILENCE_LUFS = -70.0
 _INTEGRATED = re.compile(r"Integrated loudness:\s*I:\s*(-?\d+(?:\.\d+)?|-inf) LUFS")
 
 
-def measure_integrated_loudness(command: list[str]) -> float | None:
-    """Run an ebur128 measuring command; the integrated loudness in LUFS, or None for silence."""
-    result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+def measure_integrated_loudness(
+    command: list[str], planned_seconds: float = 0.0, timeout: float | None = None
+) -> float | None:
+    """Run an ebur128 measuring command; the integrated loudness in LUFS, or None for silence.
+
+    `timeout` defaults to a budget scaled from `planned_seconds`, the soundtrack's planned duration."""
+    budget = pass_budget(planned_seconds) if timeout is None else timeout
+    result = run_with_deadline(
+        command, "loudness measurement", budget, RenderError, f"planned {planned_seconds:.1f} s of soundtrack"
+    )
     if result.returncode != 0:
         raise RenderError(f"loudness measurement failed: {result.stderr.strip()[-1000:] or 'no error output'}")
     found = _INTEGRATED.findall(result.stderr)

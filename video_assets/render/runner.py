@@ -50,7 +50,7 @@ def render_video(
     srt_path = write_srt(cues, workdir / "subtitles.srt") if cues else None
     # The soundtrack is measured while the stills are composited: neither needs the other.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        loudness = pool.submit(measure_integrated_loudness, build_loudness_command(job, plan))
+        loudness = pool.submit(measure_integrated_loudness, build_loudness_command(job, plan), plan.duration)
         stills = _stills(job, workdir, ass_path)
         gain_db = gain_to_target(loudness.result())
     video_path = workdir / "video.mp4"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,7 +13,7 @@ from sqlalchemy import select
 
 from video_assets.db.engine import session_scope
 from video_assets.db.models import MediaItem, RenderedVideo, VideoScript
-from video_assets.db.repository import finish
+from video_assets.db.repository import RequestCancelled, finish, set_progress
 from video_assets.db.upsert import upsert
 from video_assets.media import AUDIO_TYPES, FetchPolicy, S3Reader, fetch_material
 from video_assets.render import RenderJob, RenderResult, SceneClip, render_video
@@ -19,6 +21,7 @@ from video_assets.request_schema import VideoRequestSpec
 from video_assets.scripting import Scene
 from video_assets.stages.materials import download_material
 from video_assets.storage import ObjectStore, request_key
+from video_assets.transient import is_transient
 from video_assets.tts import TtsEngine
 
 STAGE = "rendered_videos"
@@ -33,8 +36,15 @@ class EncodeSettings:
 @dataclass(frozen=True)
 class VariantRender:
     variant_index: int
-    status: str
+    status: str  # ready | failed | merging (handed to an external merge vendor)
     reason: str | None
+    reused: bool = False
+
+
+def script_digest(script: VideoScript) -> str:
+    """What a video was made from: a re-written script gets a new video, an unchanged one never renders twice."""
+    content = {"title": script.title, "style": script.style, "scenes": script.scenes}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def script_variants(database_url: str, request_id: str) -> list[int]:
@@ -55,14 +65,33 @@ def render_variant(
     encode: EncodeSettings,
     workdir: Path,
     on_progress: Callable[[float], None] | None = None,
+    final_attempt: bool = True,
 ) -> VariantRender:
-    """Never raises for a bad variant: the failure is recorded on its row so the other variants carry on."""
+    """A permanent failure is recorded on the variant's row and returned, so the other variants carry on. A transient
+    one (S3, TTS or network trouble) is recorded and raised for the step's RetryPolicy, unless this is the final
+    attempt. A variant already rendered from the same script is not rendered again."""
     key = {"request_id": request_id, "variant_index": variant_index}
     with session_scope(database_url) as session:
         script = session.scalars(select(VideoScript).filter_by(**key)).one()
+        digest = script_digest(script)
+        done = session.scalars(select(RenderedVideo).filter_by(**key)).one_or_none()
+        if done is not None and done.status == "ready" and done.script_digest == digest:
+            return VariantRender(variant_index, "ready", None, reused=True)
         items = {item.id: item for item in session.scalars(select(MediaItem).where(MediaItem.request_id == request_id))}
-        upsert(session, RenderedVideo, key, {"script_id": script.id, "status": "rendering", "reason": None})
+        upsert(
+            session,
+            RenderedVideo,
+            key,
+            {
+                "script_id": script.id,
+                "status": "rendering",
+                "reason": None,
+                "backend": "local",
+                "script_digest": digest,
+            },
+        )
     started = time.perf_counter()
+    retry: Exception | None = None
     try:
         scenes = [Scene.model_validate(scene) for scene in script.scenes]
         job = _render_job(
@@ -70,11 +99,16 @@ def render_variant(
         )
         result = render_video(job, tts, workdir / "render", on_progress)
         values = _upload(request_id, variant_index, result, store) | {"status": "ready", "reason": None}
+    except RequestCancelled:
+        raise
     except Exception as error:  # noqa: BLE001 - recorded on the variant's row; the other variants carry on
         values = {"status": "failed", "reason": f"{type(error).__name__}: {error}"}
+        retry = error if is_transient(error) and not final_attempt else None
     values["render_seconds"] = round(time.perf_counter() - started, 2)
     with session_scope(database_url) as session:
         upsert(session, RenderedVideo, key, values)
+    if retry is not None:
+        raise retry
     return VariantRender(variant_index, str(values["status"]), values.get("reason"))  # type: ignore[arg-type]
 
 
@@ -152,7 +186,12 @@ def _upload(request_id: str, variant_index: int, result: RenderResult, store: Ob
 
 
 def finish_request(database_url: str, request_id: str, renders: list[VariantRender]) -> str:
-    """completed when every variant rendered, partial_success when some did, failed when none did."""
+    """completed when every variant rendered, partial_success when some did, failed when none did; while any
+    variant is still with the merge vendor the request stays processing, at stage `merging`."""
+    if any(r.status == "merging" for r in renders):
+        with session_scope(database_url) as session:
+            set_progress(session, request_id, "merging", 0.0)
+        return "merging"
     ready = [r for r in renders if r.status == "ready"]
     if renders and len(ready) == len(renders):
         status, error = "completed", None

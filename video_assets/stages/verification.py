@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from video_assets.deadlines import PROBE_TIMEOUT_S, run_with_deadline
 from video_assets.media import probe_media
 from video_assets.media.tools import file_arg
+from video_assets.render.errors import RenderError
 
 DURATION_TOLERANCE_SECONDS = 0.5
 BLACK_LUMA = 16
@@ -52,7 +53,7 @@ def verify_render(video: Path, planned_duration: float) -> RenderVerification:
 
 def _mean_luma(video: Path, seconds: float) -> float:
     width, height = SAMPLE_SIZE
-    raw = subprocess.run(
+    result = run_with_deadline(
         [
             "ffmpeg",
             "-v",
@@ -71,8 +72,10 @@ def _mean_luma(video: Path, seconds: float) -> float:
             "gray",
             "pipe:1",
         ],
-        capture_output=True,
-        check=True,
-        timeout=60,
-    ).stdout
-    return float(np.frombuffer(raw, dtype=np.uint8).mean()) if raw else 0.0
+        f"sampling a frame of {video.name} at {seconds:.3f} s",
+        PROBE_TIMEOUT_S,
+        RenderError,
+    )
+    if result.returncode != 0:
+        raise RenderError(f"cannot sample a frame of {video.name} at {seconds:.3f} s: {result.stderr.strip()[-300:]}")
+    return float(np.frombuffer(result.stdout, dtype=np.uint8).mean()) if result.stdout else 0.0

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 
 class ObjectStoreError(RuntimeError):
     pass
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+    last_modified: datetime  # timezone-aware UTC
 
 
 class ObjectStore(ABC):
@@ -34,6 +44,11 @@ class ObjectStore(ABC):
     @abstractmethod
     def list(self, prefix: str) -> list[str]:
         """Keys under `prefix`, sorted."""
+
+    @abstractmethod
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        """Objects under `prefix` with size and last-modified time, in key order. A generator, so that a scan of
+        the whole store (housekeeping) holds one listing page at a time, not every key."""
 
     @abstractmethod
     def uri(self, key: str) -> str:

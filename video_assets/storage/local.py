@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
-from video_assets.storage.base import ObjectStore, ObjectStoreError
+from video_assets.storage.base import ObjectStore, ObjectStoreError, StoredObject
 from video_assets.storage.keys import validate_key
 
 
@@ -64,6 +66,14 @@ class LocalObjectStore(ObjectStore):
             and not path.name.endswith(".partial")
             and str(path.relative_to(self.root)).startswith(prefix)
         )
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        for key in self.list(prefix):
+            try:
+                stat = (self.root / key).stat()
+            except FileNotFoundError:  # deleted since the listing
+                continue
+            yield StoredObject(key, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
 
     def uri(self, key: str) -> str:
         return self._path(key).as_uri()

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from video_assets.storage.base import ObjectStore, ObjectStoreError
+from video_assets.storage.base import ObjectStore, ObjectStoreError, StoredObject
 from video_assets.storage.keys import validate_key
 
 
@@ -60,10 +60,13 @@ class S3ObjectStore(ObjectStore):
         self.client.delete_object(Bucket=self.bucket, Key=validate_key(key))
 
     def list(self, prefix: str) -> list[str]:
-        keys: list[str] = []
+        return sorted(obj.key for obj in self.list_objects(prefix))
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
         for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
-            keys.extend(item["Key"] for item in page.get("Contents", []))
-        return sorted(keys)
+            for item in page.get("Contents", []):
+                # botocore parses LastModified into a timezone-aware datetime
+                yield StoredObject(item["Key"], item["Size"], item["LastModified"])
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{validate_key(key)}"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from video_assets.deadlines import PROBE_TIMEOUT_S, run_with_deadline
 
 
 class TtsError(RuntimeError):
@@ -33,12 +34,13 @@ class TtsEngine(Protocol):
     def synthesize(self, text: str, language: str, voice: str | None, out_path: Path) -> Narration: ...
 
 
-def probe_audio_duration(path: Path) -> float:
+def probe_audio_duration(path: Path, timeout: float = PROBE_TIMEOUT_S) -> float:
     """Duration of an audio file as ffprobe decodes it, so timing matches what ffmpeg will mix."""
-    result = subprocess.run(
+    result = run_with_deadline(
         ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
-        capture_output=True,
-        text=True,
+        f"ffprobe of TTS audio {path.name}",
+        timeout,
+        TtsError,
     )
     if result.returncode != 0:
         raise TtsError(f"ffprobe cannot read TTS audio {path.name}: {result.stderr.strip()[-300:]}")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import wave
 from pathlib import Path
 
 import numpy as np
 
+from video_assets.deadlines import run_with_deadline
 from video_assets.tts.base import Narration, TtsError, WordTiming
 from video_assets.tts.timing import estimate_timings
 
@@ -17,6 +17,9 @@ from video_assets.tts.timing import estimate_timings
 DEFAULT_VOICES = {"zh": "cmn-latn-pinyin", "en": "en-us"}
 CLAUSE_SPLIT = re.compile(r"(?<=[。！？!?；;，,、：:…])\s*|(?<=[.])\s+")
 SILENCE_THRESHOLD = 0.02
+# espeak-ng speaks a 400-character clause in about 0.1 s on a 2-core box, so these allow for a very busy machine.
+ESPEAK_MIN_TIMEOUT_S = 30.0
+ESPEAK_SECONDS_PER_CHAR = 0.1
 
 
 class EspeakTts:
@@ -73,7 +76,12 @@ class EspeakTts:
             str(text_path),
         ]
         try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+            result = run_with_deadline(
+                command,
+                f"espeak-ng for a {len(clause)}-character clause",
+                speech_budget(clause),
+                TtsError,
+            )
         except FileNotFoundError as exc:
             raise TtsError(f"espeak-ng is not installed ({self.binary} not found)") from exc
         if result.returncode != 0 or not wav_path.exists():
@@ -88,6 +96,10 @@ class EspeakTts:
         if "Unknown voice" in result.stderr or samples.size == 0:
             raise TtsError(f"espeak-ng has no voice '{espeak_voice}': {result.stderr.strip()[-300:]}")
         return samples, rate
+
+
+def speech_budget(text: str) -> float:
+    return max(ESPEAK_MIN_TIMEOUT_S, ESPEAK_SECONDS_PER_CHAR * len(text))
 
 
 def _speech_span(samples: np.ndarray, rate: int) -> tuple[float, float]:

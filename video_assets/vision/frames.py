@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from video_assets.deadlines import PROBE_TIMEOUT_S, pass_budget, run_with_deadline
 
 ANALYSIS_WIDTH = 320
 MAX_SAMPLE_FPS = 2.0
@@ -43,23 +44,27 @@ def read_image(path: Path) -> np.ndarray:
     return downscale(image)
 
 
-def probe_duration(path: Path) -> float | None:
-    result = subprocess.run(
+def probe_duration(path: Path, timeout: float = PROBE_TIMEOUT_S) -> float | None:
+    result = run_with_deadline(
         ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
+        f"{path.name}: ffprobe",
+        timeout,
+        FrameReadError,
     )
     if result.returncode != 0:
         raise FrameReadError(f"{path.name}: ffprobe failed: {result.stderr.strip()[:300]}")
-    duration = json.loads(result.stdout or "{}").get("format", {}).get("duration")
+    duration = json.loads(result.stdout or b"{}").get("format", {}).get("duration")
     return float(duration) if duration not in (None, "N/A") else None
 
 
-def sample_video(path: Path) -> SampledFrames:
-    """Decode at <= 2 fps (fewer for long clips) and 320 px wide; ffmpeg applies rotation side data for us."""
+def sample_video(path: Path, timeout: float | None = None) -> SampledFrames:
+    """Decode at <= 2 fps (fewer for long clips) and 320 px wide; ffmpeg applies rotation side data for us.
+
+    `timeout` defaults to a budget scaled from the media ffmpeg decodes: all of it, or when the duration is
+    unknown, as much as the frame cap lets it read."""
     duration = probe_duration(path)
     fps = MAX_SAMPLE_FPS if not duration else min(MAX_SAMPLE_FPS, MAX_SAMPLED_FRAMES / duration)
+    budget = pass_budget(duration or MAX_SAMPLED_FRAMES / fps) if timeout is None else timeout
     cmd = [
         "ffmpeg",
         "-v",
@@ -79,9 +84,9 @@ def sample_video(path: Path) -> SampledFrames:
         "ppm",
         "-",
     ]
-    result = subprocess.run(cmd, capture_output=True, check=False)
+    result = run_with_deadline(cmd, f"{path.name}: frame sampling", budget, FrameReadError)
     if result.returncode != 0:
-        raise FrameReadError(f"{path.name}: ffmpeg could not decode the video: {result.stderr.decode()[-300:].strip()}")
+        raise FrameReadError(f"{path.name}: ffmpeg could not decode the video: {result.stderr[-300:].strip()}")
     frames = _split_ppm_stream(result.stdout)
     if not frames:
         raise FrameReadError(f"{path.name}: the video has no decodable frames")

@@ -5,7 +5,6 @@ this job's op for the request's partition. That keeps lineage honest: the materi
 run that fetched and verified the vendor's video, with its logs, instead of pretending the pipeline run made it.
 """
 
-
 import tempfile
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from resources.merge import MergeResource
 from resources.object_store import ObjectStoreResource
 from video_assets.assets.render_reports import render_check_results, rendered_videos_metadata, severity
 from video_assets.db.repository import load_spec
-from video_assets.stages.merging import MergeContext, ReconcileReport, reconcile_pass
+from video_assets.stages.merging import MergeContext, ReconcileReport, count_open_jobs, reconcile_pass
 from video_assets.stages.rendering import STAGE
 from video_assets.storage import ObjectStore
 
@@ -92,10 +91,19 @@ def reconcile_job() -> None:
     reconcile_external_merges()
 
 
-reconcile_external_merges_schedule = dg.ScheduleDefinition(
+@dg.schedule(
     name="reconcile_external_merges",
     job=reconcile_job,
     cron_schedule="* * * * *",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every minute: poll the merge vendor and import finished videos.",
+    description="Every minute: poll the merge vendor and import finished videos (skips when nothing is open).",
 )
+def reconcile_external_merges_schedule(
+    context: dg.ScheduleEvaluationContext, database: DatabaseResource, merge: MergeResource
+) -> dg.RunRequest | dg.SkipReason:
+    if not merge.is_external:
+        return dg.SkipReason(f"merge backend is {merge.backend!r}: nothing to reconcile")
+    open_jobs = count_open_jobs(database.url)
+    if not open_jobs:
+        return dg.SkipReason("no open external merge jobs")
+    return dg.RunRequest(tags={"open_merge_jobs": str(open_jobs)})

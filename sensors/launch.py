@@ -64,11 +64,12 @@ def execute_request(instance: dg.DagsterInstance, defs: dg.Definitions, request_
     with resolved(defs, "database") as resources:
         database: DatabaseResource = resources.database
     with database.session() as session:
-        get_request(session, request_id)
+        request = get_request(session, request_id)
+        failed_stage = request.stage if request.status == "failed" else None
         mark_queued(session, request_id, run_key=request_id, claimer="cli")
     instance.add_dynamic_partitions(request_partitions.name, [request_id])
     job = defs.resolve_job_def(PIPELINE_JOB)
-    stages = unfinished_stages(instance, request_id) if resume else list(STAGE_ORDER)
+    stages = unfinished_stages(instance, request_id, failed_stage) if resume else list(STAGE_ORDER)
     result = job.execute_in_process(
         partition_key=request_id,
         instance=instance,
@@ -86,13 +87,14 @@ def execute_request(instance: dg.DagsterInstance, defs: dg.Definitions, request_
     return result.success
 
 
-def unfinished_stages(instance: dg.DagsterInstance, request_id: str) -> list[str]:
-    """The first stage without a materialization for this partition, and every stage after it."""
+def unfinished_stages(instance: dg.DagsterInstance, request_id: str, failed_stage: str | None = None) -> list[str]:
+    """The first stage without a materialization for this partition, or the stage the request failed at if that
+    comes earlier (a stage whose blocking check failed is materialized, yet not finished), and every stage after."""
     for index, stage in enumerate(STAGE_ORDER):
         records = instance.fetch_materializations(
             dg.AssetRecordsFilter(asset_key=dg.AssetKey(stage), asset_partitions=[request_id]), limit=1
         ).records
-        if not records:
+        if not records or stage == failed_stage:
             return list(STAGE_ORDER[index:])
     return list(STAGE_ORDER[-1:])
 

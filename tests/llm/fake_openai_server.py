@@ -1,12 +1,14 @@
 """A real HTTP server on 127.0.0.1 that speaks the OpenAI chat-completions protocol, for tests only.
 
-Tests queue the responses it will give (status, body, headers) and read back the requests it received.
+Tests queue the responses it will give (status, body, headers), or give it a responder that answers each request
+the way a model would, and read back the requests it received and the statuses it answered with.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -43,10 +45,24 @@ def error_reply(status: int, message: str, retry_after: str | None = None) -> Sc
     return ScriptedResponse(status, {"error": {"message": message, "type": "fake_error", "code": status}}, headers)
 
 
+Responder = Callable[[dict[str, Any]], ScriptedResponse]
+
+
+def message_text(request: dict[str, Any], role: str) -> str:
+    """The text of the first `role` message of a received request (image parts left out)."""
+    content = next(message["content"] for message in request["json"]["messages"] if message["role"] == role)
+    return content if isinstance(content, str) else " ".join(part.get("text", "") for part in content)
+
+
 class FakeOpenAIServer:
-    def __init__(self) -> None:
+    """Queued responses are served first, in order; then the responder, if any, answers; else a 500. The responder
+    runs under the server's lock, so it may keep state across concurrent requests."""
+
+    def __init__(self, responder: Responder | None = None) -> None:
         self.responses: list[ScriptedResponse] = []
+        self.responder = responder
         self.requests: list[dict[str, Any]] = []
+        self.statuses: list[int] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -72,8 +88,13 @@ class FakeOpenAIServer:
         with self._lock:
             self.requests.append(request)
             if self.responses:
-                return self.responses.pop(0)
-        return error_reply(500, "fake server: no scripted response left")
+                scripted = self.responses.pop(0)
+            elif self.responder is not None:
+                scripted = self.responder(request)
+            else:
+                scripted = error_reply(500, "fake server: no scripted response left")
+            self.statuses.append(scripted.status)
+        return scripted
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -158,8 +159,9 @@ def test_script_breaking_coverage_every_time_ends_in_llm_error_never_a_script(
 ) -> None:
     fake_openai.queue(*[json_reply(script_payload(1, 1, 3, 3)) for _ in range(3)])
 
-    with pytest.raises(LlmError, match=r"write_script.*3 attempt.*video materials not used: \[2\]"):
+    with pytest.raises(LlmError, match=r"write_script.*3 attempt.*video materials not used: \[2\]") as raised:
         write(backend, briefs)
+    assert raised.value.transient is False  # asking again the same way will not fix it: no step retry
 
 
 def test_rate_limited_request_is_retried_and_succeeds(
@@ -185,6 +187,7 @@ def test_persistent_server_error_raises_llm_error_naming_call_attempts_and_cause
     assert "write_script(style=default, variant=0)" in message
     assert "4 attempt(s)" in message and "HTTP 500: upstream exploded" in message
     assert len(fake_openai.requests) == 4
+    assert raised.value.transient is True
 
 
 def test_client_error_is_not_retried(
@@ -192,9 +195,29 @@ def test_client_error_is_not_retried(
 ) -> None:
     fake_openai.queue(error_reply(401, "invalid api key"))
 
-    with pytest.raises(LlmError, match=r"1 attempt\(s\): HTTP 401: invalid api key"):
+    with pytest.raises(LlmError, match=r"1 attempt\(s\): HTTP 401: invalid api key") as raised:
         write(backend, briefs)
     assert len(fake_openai.requests) == 1
+    assert raised.value.transient is False
+
+
+def test_unreachable_endpoint_gives_a_transient_llm_error(briefs: list[MaterialBrief]) -> None:
+    closed_port = OpenAICompatibleBackend(
+        base_url="http://127.0.0.1:9/v1", api_key="k", text_model="m", timeout=5, max_retries=0
+    )
+
+    with pytest.raises(LlmError, match="APIConnectionError") as raised:
+        write(closed_port, briefs)
+    assert raised.value.transient is True
+
+
+def test_llm_error_keeps_its_fields_and_transient_flag_through_pickling() -> None:
+    error = LlmError("write_seo(style=default)", 4, "HTTP 503: overloaded", transient=True)
+
+    copy = pickle.loads(pickle.dumps(error))
+
+    assert (copy.call, copy.attempts, copy.last_error, copy.transient) == (error.call, 4, error.last_error, True)
+    assert str(copy) == str(error)
 
 
 def test_surplus_seo_titles_and_tags_are_cut_to_the_allowed_counts(

@@ -77,8 +77,9 @@ class MergeRig:
 
     def reconcile(self) -> dg.ExecuteInProcessResult:
         """What the daemon does every minute: evaluate the schedule, then run the job it asks for."""
-        tick = reconcile_external_merges_schedule.evaluate_tick(dg.build_schedule_context(instance=self.instance))
-        assert len(tick.run_requests or []) == 1
+        with dg.build_schedule_context(instance=self.instance, resources=self.resources) as context:
+            tick = reconcile_external_merges_schedule.evaluate_tick(context)
+        assert len(tick.run_requests or []) == 1, tick.skip_message
         job = build_definitions(self.resources).resolve_job_def("reconcile_job")
         return job.execute_in_process(instance=self.instance, raise_on_error=False)
 
@@ -358,11 +359,18 @@ def test_the_local_object_store_is_refused_for_the_external_backend(
     assert not easegen.submissions
 
 
-def test_reconcile_is_a_no_op_with_the_local_backend(postgres_url: str, tmp_path: Path) -> None:
-    resources = pipeline_resources(postgres_url, None, "", tmp_path, [])
+def test_the_schedule_skips_with_the_local_backend_or_when_no_job_is_open(
+    postgres_url: str, s3_endpoint: str, s3_store, tmp_path: Path, easegen: FakeEasegen
+) -> None:
+    local = pipeline_resources(postgres_url, None, "", tmp_path, [])
+    external = {**local, "merge": MergeResource(backend="easegen", base_url=easegen.base_url)}
     with dg.DagsterInstance.ephemeral() as instance:
-        result = build_definitions(resources).resolve_job_def("reconcile_job").execute_in_process(instance=instance)
-    assert result.success
+        for resources, reason in ((local, "nothing to reconcile"), (external, "no open external merge jobs")):
+            with dg.build_schedule_context(instance=instance, resources=resources) as context:
+                tick = reconcile_external_merges_schedule.evaluate_tick(context)
+            assert not tick.run_requests and reason in (tick.skip_message or "")
+        result = build_definitions(local).resolve_job_def("reconcile_job").execute_in_process(instance=instance)
+    assert result.success and not easegen.status_calls
 
 
 def test_jobs_are_polled_in_batches_of_at_most_fifty(rig_factory) -> None:

@@ -5,7 +5,7 @@ import dagster as dg
 from resources.database import DatabaseResource
 from resources.llm import LlmResource
 from resources.object_store import ObjectStoreResource
-from video_assets.assets.common import NETWORK_RETRY, begin_stage, fail_stage, stage_workdir
+from video_assets.assets.common import NETWORK_RETRY, begin_stage, fail_stage, retry_or_fail, stage_workdir
 from video_assets.assets.media_items import media_items
 from video_assets.assets.tables import markdown_table
 from video_assets.db.repository import load_spec
@@ -37,11 +37,15 @@ def media_analyses(
         summary = analyse_request(
             request_id, spec, database.url, object_store.store(), llm.client(), llm.backend, workdir, llm.workers
         )
-    if summary.failed_share > llm.max_failed_share:
-        reasons = "; ".join(f"item {r.item_id}: {r.reason}" for r in summary.failed)
-        raise fail_stage(
-            database, request_id, STAGE, f"{len(summary.failed)} of {len(summary.results)} analyses failed: {reasons}"
+    reasons = "; ".join(f"item {r.item_id}: {r.reason}" for r in summary.failed)
+    failed = f"{len(summary.failed)} of {len(summary.results)} analyses failed"
+    if summary.transient:
+        # The failed rows are written and the ready ones are kept, so the retry only asks again for the failed items.
+        raise retry_or_fail(
+            context, database, request_id, STAGE, f"{failed}, {len(summary.transient)} transiently: {reasons}"
         )
+    if summary.failed_share > llm.max_failed_share:
+        raise fail_stage(database, request_id, STAGE, f"{failed}: {reasons}")
     return dg.MaterializeResult(
         metadata={
             "request_id": request_id,

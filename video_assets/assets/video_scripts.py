@@ -1,16 +1,19 @@
-"""video_scripts: `video_count` script variants with SEO metadata, checked for coverage and duration."""
+"""video_scripts: `video_count` script variants with SEO metadata, checked for coverage and duration.
+
+Both checks block: a request whose scripts break them is failed with the problem, and rendering never starts.
+"""
 
 import dagster as dg
 
 from resources.database import DatabaseResource
 from resources.llm import LlmResource
-from video_assets.assets.common import NETWORK_RETRY, begin_stage, fail_stage
+from video_assets.assets.common import NETWORK_RETRY, begin_stage, fail_stage, retry_or_fail
 from video_assets.assets.media_analyses import media_analyses
 from video_assets.assets.tables import markdown_table
-from video_assets.db.repository import load_spec
+from video_assets.db.repository import fail, load_spec
 from video_assets.partitions import request_partitions
-from video_assets.scripting import Script, check_coverage, duration_problem
-from video_assets.stages.scripting import write_scripts
+from video_assets.scripting import MaterialBrief, Script, check_coverage, duration_problem
+from video_assets.stages.scripting import VariantOutcome, write_scripts
 
 STAGE = "video_scripts"
 
@@ -29,12 +32,14 @@ STAGE = "video_scripts"
             asset="video_scripts",
             partitions_def=request_partitions,
             description="Every video material used; at least 80% of materials used; no unknown ids.",
+            blocking=True,
         ),
         dg.AssetCheckSpec(
             "script_duration",
             asset="video_scripts",
             partitions_def=request_partitions,
             description="Each script's planned duration is within bounds of the target.",
+            blocking=True,
         ),
     ],
 )
@@ -45,13 +50,25 @@ def video_scripts(
     with database.session() as session:
         spec = load_spec(session, request_id)
     outcomes, briefs = write_scripts(request_id, spec, database.url, llm.client(), llm.backend)
+    transient = [o for o in outcomes if o.transient]
+    if transient:
+        reasons = "; ".join(f"v{o.variant_index}: {o.error}" for o in transient)
+        raise retry_or_fail(
+            context, database, request_id, STAGE, f"{len(transient)} of {len(outcomes)} scripts failed: {reasons}"
+        )
     written = [o for o in outcomes if o.script is not None]
     if not written:
         reasons = "; ".join(f"v{o.variant_index}: {o.error}" for o in outcomes)
         raise fail_stage(database, request_id, STAGE, f"no script could be written: {reasons}")
-    scripts = [o.script for o in written if o.script]
-    reports = [check_coverage(script, briefs) for script in scripts]
-    duration_problems = [problem for script in scripts if (problem := duration_problem(script, spec.target_duration))]
+    problems = _check_problems(written, briefs, spec.target_duration)
+    failed_checks = {name: found for name, found in problems.items() if found}
+    if failed_checks:
+        # The failed blocking checks then fail the step (not retried: the same scripts would fail again) and the run;
+        # the request keeps the checks' problems as its reason instead of the run's generic failure message.
+        reason = "; ".join(f"{name} failed: {'; '.join(found)}" for name, found in failed_checks.items())
+        with database.session() as session:
+            fail(session, request_id, STAGE, reason)
+        context.log.error(f"request_id={request_id} stage={STAGE} {reason}")
     return dg.MaterializeResult(
         metadata={
             "request_id": request_id,
@@ -67,18 +84,27 @@ def video_scripts(
             ),
         },
         check_results=[
-            dg.AssetCheckResult(
-                check_name="script_coverage",
-                passed=all(report.ok for report in reports),
-                metadata={"problems": [report.reason() for report in reports if not report.ok]},
-            ),
-            dg.AssetCheckResult(
-                check_name="script_duration",
-                passed=not duration_problems,
-                metadata={"problems": duration_problems},
-            ),
+            dg.AssetCheckResult(check_name=name, passed=not found, metadata={"problems": found})
+            for name, found in problems.items()
         ],
     )
+
+
+def _check_problems(
+    written: list[VariantOutcome], briefs: list[MaterialBrief], target_seconds: float
+) -> dict[str, list[str]]:
+    """Each check's problems, one line per variant that breaks it; an empty list means the check passes."""
+    problems: dict[str, list[str]] = {"script_coverage": [], "script_duration": []}
+    for outcome in written:
+        if outcome.script is None:
+            continue
+        report = check_coverage(outcome.script, briefs)
+        if not report.ok:
+            problems["script_coverage"].append(f"v{outcome.variant_index}: {report.reason()}")
+        duration = duration_problem(outcome.script, target_seconds)
+        if duration:
+            problems["script_duration"].append(f"v{outcome.variant_index}: {duration}")
+    return problems
 
 
 def _scene_table(index: int, style: str, script: Script) -> str:

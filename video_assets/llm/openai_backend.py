@@ -3,6 +3,8 @@
 Transport retries are ours, not the SDK's (it is built with max_retries=0): 429, 5xx, timeouts and connection
 errors are retried with exponential backoff and full jitter, honouring Retry-After. Output retries are separate:
 invalid JSON or a script that breaks the rules is sent back to the model with the reason, a bounded number of times.
+The LlmError raised when either runs out says whether it is transient (transport) or not (4xx, invalid output), so
+the stage can leave transient ones to the step's RetryPolicy.
 """
 
 from __future__ import annotations
@@ -170,7 +172,7 @@ class OpenAICompatibleBackend:
                         "Reply again with only the corrected JSON object.",
                     },
                 ]
-        raise LlmError(call, self.max_output_repairs + 1, f"invalid output: {last_problem}")
+        raise LlmError(call, self.max_output_repairs + 1, f"invalid output: {last_problem}", transient=False)
 
     def _complete(self, call: str, model: str, messages: list[dict[str, Any]], image_count: int) -> str:
         estimated = _estimate_tokens(messages, image_count)
@@ -187,7 +189,7 @@ class OpenAICompatibleBackend:
             except openai.APIStatusError as error:
                 last_error = f"HTTP {error.status_code}: {_error_message(error)}"
                 if error.status_code not in RETRYABLE_STATUS:
-                    raise LlmError(call, attempt, last_error) from error
+                    raise LlmError(call, attempt, last_error, transient=False) from error
                 retry_after = _retry_after_seconds(error)
             except (openai.APITimeoutError, openai.APIConnectionError) as error:
                 last_error = f"{type(error).__name__}: {error}"
@@ -201,7 +203,8 @@ class OpenAICompatibleBackend:
                 delay = self._backoff(attempt, retry_after)
                 log.warning("LLM call %s attempt %d failed (%s); retrying in %.1fs", call, attempt, last_error, delay)
                 self._sleep(delay)
-        raise LlmError(call, self.max_retries + 1, last_error)
+        # Only retryable errors get here: the endpoint may recover by the time the step runs again.
+        raise LlmError(call, self.max_retries + 1, last_error, transient=True)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         ceiling = min(self.backoff_max_seconds, self.backoff_base_seconds * 2 ** (attempt - 1))

@@ -17,6 +17,7 @@ from video_assets.llm import LlmBackend
 from video_assets.request_schema import VideoRequestSpec
 from video_assets.stages.materials import brief_for, download_material, ready_items
 from video_assets.storage import ObjectStore
+from video_assets.transient import is_transient
 from video_assets.vision import cv_features
 
 
@@ -27,12 +28,14 @@ class ItemResult:
     reason: str | None
     seconds: float
     reused: bool = False
+    transient: bool = False  # failed on an error that may clear up by the next attempt (LLM 5xx/429, timeouts)
 
 
 def _analyse_item(
     item: MediaItem, store: ObjectStore, backend: LlmBackend, workdir: Path, article_context: str
-) -> dict[str, Any]:
-    """Row values for one material; a failure becomes a `failed` row with its reason, never an exception."""
+) -> tuple[dict[str, Any], bool]:
+    """Row values for one material and whether its failure is transient. A failure becomes a `failed` row with its
+    reason, never an exception, so the other materials carry on and a retry only redoes the failed ones."""
     values: dict[str, Any] = {}
     try:
         local = download_material(store, item, workdir)
@@ -41,13 +44,13 @@ def _analyse_item(
         brief = brief_for(item, None).model_copy(update={"cv": features})
         description, prompt_version = backend.describe_material(brief, local.keyframe_paths, article_context)
     except Exception as error:  # noqa: BLE001 - one material's failure is recorded and the others carry on
-        return values | {"status": "failed", "reason": f"{type(error).__name__}: {error}"}
+        return values | {"status": "failed", "reason": f"{type(error).__name__}: {error}"}, is_transient(error)
     return values | {
         "status": "ready",
         "reason": None,
         "description": description.model_dump(mode="json"),
         "prompt_version": prompt_version,
-    }
+    }, False
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,10 @@ class AnalysisSummary:
     @property
     def failed(self) -> list[ItemResult]:
         return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def transient(self) -> list[ItemResult]:
+        return [r for r in self.results if r.transient]
 
     @property
     def failed_share(self) -> float:
@@ -94,7 +101,7 @@ def analyse_request(
         if item.id in done:
             return ItemResult(item.id, "ready", None, 0.0, reused=True)
         started = time.perf_counter()
-        values = _analyse_item(item, store, backend, workdir, article_context)
+        values, transient = _analyse_item(item, store, backend, workdir, article_context)
         seconds = round(time.perf_counter() - started, 3)
         with session_scope(database_url) as session:
             upsert(
@@ -103,7 +110,7 @@ def analyse_request(
                 {"media_item_id": item.id},
                 values | {"request_id": request_id, "backend": backend_name, "seconds": seconds},
             )
-        return ItemResult(item.id, values["status"], values.get("reason"), seconds)
+        return ItemResult(item.id, values["status"], values.get("reason"), seconds, transient=transient)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="analyse") as pool:

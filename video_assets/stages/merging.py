@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from video_assets.db.engine import session_scope
@@ -266,6 +266,13 @@ def reconcile_pass(
         if renders and not any(render.status in ("merging", "rendering") for render in renders):
             report.finished_requests[request_id] = finish_request(ctx.database_url, request_id, renders)
     return report
+
+
+def count_open_jobs(database_url: str) -> int:
+    """Jobs the vendor holds that are not settled yet: what the schedule wakes up for."""
+    with session_scope(database_url) as session:
+        query = select(func.count()).select_from(MergeJob).where(MergeJob.state.in_(("pending", "importing")))
+        return int(session.scalar(query) or 0)
 
 
 def _due_jobs(database_url: str, now: datetime, limit: int) -> list[MergeJob]:

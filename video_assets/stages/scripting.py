@@ -12,6 +12,7 @@ from video_assets.llm import LlmBackend
 from video_assets.request_schema import VideoRequestSpec
 from video_assets.scripting import MaterialBrief, Script, check_coverage, total_duration
 from video_assets.stages.materials import briefs_for_request
+from video_assets.transient import is_transient
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class VariantOutcome:
     title: str | None
     share_used: float | None
     error: str | None
+    transient: bool = False  # the error may clear up by the next attempt (LLM 5xx/429, timeouts)
 
 
 def write_scripts(
@@ -46,7 +48,8 @@ def _write_variant(
     index: int,
     taken_titles: set[str],
 ) -> VariantOutcome:
-    """The chosen title is the first SEO candidate no earlier variant of this request already uses."""
+    """The chosen title is the first SEO candidate no earlier variant of this request already uses. A failure is
+    recorded as an event and returned, never raised, so the other variants are still written."""
     style = spec.style_for_variant(index)
     try:
         script, script_version = backend.write_script(
@@ -55,9 +58,17 @@ def _write_variant(
         seo, seo_version = backend.write_seo(script, spec.title, spec.language)
     except Exception as error:  # noqa: BLE001 - a failed variant is recorded; the other variants carry on
         reason = f"{type(error).__name__}: {error}"
+        transient = is_transient(error)
         with session_scope(database_url) as session:
-            append_event(session, request_id, "variant_failed", f"script v{index} ({style}): {reason}", "video_scripts")
-        return VariantOutcome(index, style, None, None, None, reason)
+            append_event(
+                session,
+                request_id,
+                "variant_failed",
+                f"script v{index} ({style}): {reason}",
+                "video_scripts",
+                data={"transient": transient},
+            )
+        return VariantOutcome(index, style, None, None, None, reason, transient)
     coverage = check_coverage(script, briefs)
     title = next((candidate for candidate in seo.titles if candidate not in taken_titles), seo.titles[0])
     with session_scope(database_url) as session:

@@ -15,7 +15,7 @@ from resources.ingest import IngestResource
 from resources.merge import MergeResource
 from resources.object_store import ObjectStoreResource
 from video_assets.assets.render_reports import render_check_results, rendered_videos_metadata, severity
-from video_assets.db.repository import load_spec
+from video_assets.db.repository import load_spec, record_dead_letter, resolve_dead_letters
 from video_assets.stages.merging import MergeContext, ReconcileReport, count_open_jobs, reconcile_pass
 from video_assets.stages.rendering import STAGE
 from video_assets.storage import ObjectStore
@@ -34,10 +34,16 @@ def reconcile_once(
         merging = MergeContext(database.url, store, merge.client(), merge.deadline_seconds, workdir)
         report = reconcile_pass(merging, ingest.policy().fetch, object_store.material_reader())
         for request_id, status in report.finished_requests.items():
+            with database.session() as session:
+                if status == "failed":
+                    # The pipeline run succeeded long ago: the dead letter is what tells an operator to retry.
+                    record_dead_letter(session, request_id, context.run.run_id, "merging", "external merge failed")
+                else:
+                    resolve_dead_letters(session, request_id)
             if status == "failed":
                 context.log.error(f"request_id={request_id} stage=merging status=failed")
-                continue
-            _record_rendered_videos(context, database, store, request_id, status, workdir)
+            else:
+                _record_rendered_videos(context, database, store, request_id, status, workdir)
     return report
 
 

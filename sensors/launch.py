@@ -60,7 +60,7 @@ STAGE_ORDER = ("media_items", "media_analyses", "video_scripts", "rendered_video
 def execute_request(instance: dg.DagsterInstance, defs: dg.Definitions, request_id: str, resume: bool = False) -> bool:
     """Register the partition and run the pipeline job for it in this process; True when the run succeeded.
     With `resume`, stages already materialized for this request are not run again. A failed run leaves its dead
-    letter exactly as the daemon's dead-letter sensor would; a successful resume resolves the request's letters."""
+    letter exactly as the daemon's dead-letter sensor would; a run that completes the request resolves its letters."""
     with resolved(defs, "database") as resources:
         database: DatabaseResource = resources.database
     with database.session() as session:
@@ -81,9 +81,10 @@ def execute_request(instance: dg.DagsterInstance, defs: dg.Definitions, request_
     if not result.success:
         failure = result.get_run_failure_event()
         record_failed_run(database, result.dagster_run, failure.message if failure else None)
-    elif resume:
+    else:
         with database.session() as session:
-            resolve_dead_letters(session, request_id)
+            if get_request(session, request_id).status in ("completed", "partial_success"):
+                resolve_dead_letters(session, request_id)
     return result.success
 
 

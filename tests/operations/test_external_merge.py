@@ -20,30 +20,19 @@ from resources.merge import MergeResource
 from schedules.reconcile import reconcile_external_merges_schedule
 from tests.media_samples import clip, photo
 from tests.merge.fake_easegen import FakeEasegen, done, failed, never_finishes
-from tests.pipeline.helpers import materialize, pipeline_resources, submit
+from tests.pipeline.helpers import RENDERED_VIDEOS_METADATA_FIELDS, materialize, pipeline_resources, submit
 from video_assets.assets.media_analyses import media_analyses
 from video_assets.assets.media_items import media_items
 from video_assets.assets.rendered_videos import rendered_video_checks, rendered_videos
 from video_assets.assets.video_scripts import video_scripts
 from video_assets.db.engine import session_scope
-from video_assets.db.models import MergeJob, RenderedVideo, VideoScript, utcnow
+from video_assets.db.models import DeadLetter, MergeJob, RenderedVideo, VideoScript, utcnow
 from video_assets.db.repository import get_request
 from video_assets.definitions import build_definitions
 from video_assets.merge import EasegenBackend
 from video_assets.stages.merging import MergeContext, reconcile_pass
 
 ARTICLE = "# 实验室\n\n宇航员检查火箭模型。\n\n彩条画面用于设备自检。\n\n咖啡之后开始工作。"
-METADATA_FIELDS = {
-    "request_id",
-    "request_status",
-    "backend",
-    "videos_ready",
-    "videos_failed",
-    "total_seconds",
-    "total_bytes",
-    "first_cover",
-    "videos",
-}
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +84,10 @@ class MergeRig:
     def request(self) -> Any:
         with session_scope(self.database_url) as session:
             return get_request(session, self.request_id)
+
+    def dead_letters(self) -> list[DeadLetter]:
+        with session_scope(self.database_url) as session:
+            return list(session.scalars(select(DeadLetter).filter_by(request_id=self.request_id)))
 
     def poll_now(self) -> None:
         """Time passes: every backed-off job is due again."""
@@ -199,7 +192,7 @@ def test_done_after_polls_is_imported_and_materialized_like_a_local_render(rig_f
     assert (video.width, video.height) == (1080, 1080) and abs(video.duration - video.planned_duration) <= 0.5
     [record] = materializations(rig)
     assert record.run_id == result.run_id
-    assert set(record.asset_materialization.metadata) == METADATA_FIELDS
+    assert set(record.asset_materialization.metadata) == RENDERED_VIDEOS_METADATA_FIELDS
     assert record.asset_materialization.metadata["request_status"].value == "completed"
     checks = [
         event.asset_check_evaluation_data
@@ -225,6 +218,25 @@ def test_failed_with_reasons_fails_the_variant_and_the_request(rig_factory) -> N
     assert video.status == "failed" and "字体缺失" in video.reason
     assert request.status == "failed" and "scene 2 unreadable" in request.error
     assert not materializations(rig) and len(rig.easegen.submissions) == 1
+    [letter] = rig.dead_letters()
+    assert letter.stage == "merging" and "scene 2 unreadable" in letter.error
+
+
+def test_retrying_a_job_the_vendor_failed_resubmits_it_under_the_same_id(rig_factory) -> None:
+    rig: MergeRig = rig_factory()
+    rig.easegen.script(failed(polls=1), done(polls=1))
+    rig.serve_vendor_video()
+    assert rig.render().success
+    assert rig.reconcile().success
+    assert rig.request().status == "failed"
+
+    assert rig.render().success  # what `video-assets retry` runs: rendered_videos has no materialization
+    assert rig.easegen.resubmits == rig.easegen.job_ids and len(rig.easegen.submissions) == 1
+    assert (rig.jobs()[0].state, rig.videos()[0].status) == ("pending", "merging")
+    assert rig.reconcile().success
+
+    assert (rig.request().status, rig.videos()[0].status) == ("completed", "ready")
+    assert all(letter.resolved_at is not None for letter in rig.dead_letters())
 
 
 def test_a_job_that_never_finishes_fails_at_its_deadline(rig_factory) -> None:

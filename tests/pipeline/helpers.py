@@ -20,6 +20,19 @@ from video_assets.db.repository import create_request
 from video_assets.partitions import request_partitions
 from video_assets.request_schema import VideoRequestSpec
 
+# What the UI shows for a rendered_videos materialization, whether rendered here or imported from a merge vendor.
+RENDERED_VIDEOS_METADATA_FIELDS = {
+    "request_id",
+    "request_status",
+    "backend",
+    "videos_ready",
+    "videos_failed",
+    "total_seconds",
+    "total_bytes",
+    "first_cover",
+    "videos",
+}
+
 
 def submit(database_url: str, **fields: Any) -> str:
     spec = VideoRequestSpec.model_validate({"title": "测试", "markdown": "# 测试\n\n正文。", **fields})

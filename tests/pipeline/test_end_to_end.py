@@ -9,7 +9,7 @@ from resources.llm import LlmResource
 from sensors.failures import dead_letter_sensor
 from sensors.launch import execute_request, sensor_tick, unfinished_stages
 from tests.media_samples import clip, photo, tone
-from tests.pipeline.helpers import materialize, pipeline_resources, submit
+from tests.pipeline.helpers import RENDERED_VIDEOS_METADATA_FIELDS, materialize, pipeline_resources, submit
 from video_assets.assets.media_analyses import media_analyses
 from video_assets.assets.media_items import media_items
 from video_assets.assets.rendered_videos import rendered_video_checks, rendered_videos
@@ -76,6 +76,8 @@ def test_sensor_launched_run_renders_every_variant_and_completes_the_request(
             key.name: instance.event_log_storage.get_latest_asset_check_execution_by_key([key])[key].status.value
             for key in defs.resolve_job_def("video_pipeline").asset_layer.asset_graph.asset_check_keys
         }
+        [record] = instance.fetch_materializations(dg.AssetKey("rendered_videos"), limit=10).records
+    assert set(record.asset_materialization.metadata) == RENDERED_VIDEOS_METADATA_FIELDS
     assert set(checks.values()) == {"SUCCEEDED"}, checks
     with session_scope(postgres_url) as session:
         request = get_request(session, request_id)
@@ -101,6 +103,13 @@ def test_one_broken_variant_gives_partial_success_and_keeps_the_other(
             broken.scenes = [{**scene, "material_id": 99999} for scene in broken.scenes]
         result = materialize([rendered_videos, rendered_video_checks], request_id, instance, resources)
     assert result.success
+    lost = next(
+        event.asset_check_evaluation_data
+        for event in result.all_events
+        if event.event_type_value == "ASSET_CHECK_EVALUATION"
+        and event.asset_check_evaluation_data.check_name == "every_variant_rendered"
+    )
+    assert not lost.passed and "v1" in lost.metadata["lost_variants"].value
     with session_scope(sqlite_database_url) as session:
         request = get_request(session, request_id)
         videos = {v.variant_index: v for v in session.scalars(select(RenderedVideo).filter_by(request_id=request_id))}

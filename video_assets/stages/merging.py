@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from video_assets.db.engine import session_scope
 from video_assets.db.models import MediaItem, MergeJob, RenderedVideo, VideoScript, utcnow
@@ -77,6 +77,8 @@ def submit_variant(
         digest = script_digest(script)
         job = session.scalars(select(MergeJob).filter_by(**key).with_for_update()).one_or_none()
         if job is not None and job.script_digest == digest:
+            if job.state == "failed" and job.external_job_id:
+                return _resubmit(ctx, job, final_attempt)
             earlier = _earlier_submission(job)
             if earlier is not None:
                 return VariantRender(variant_index, earlier[0], earlier[1], reused=True)
@@ -134,9 +136,41 @@ def _earlier_submission(job: MergeJob) -> tuple[str, str | None] | None:
         # The attempt that claimed the row died, or timed out waiting for the vendor's answer: the vendor may hold
         # the job. Submitting again could merge (and bill) it twice, so an operator decides.
         return "failed", job.error or "an earlier submission's outcome is unknown; not submitted again"
-    if job.state == "failed" and job.external_job_id:
-        return "failed", job.error
     return None  # `unsubmitted`: the vendor certainly never received it
+
+
+def _resubmit(ctx: MergeContext, job: MergeJob, final_attempt: bool) -> VariantRender:
+    """An operator's retry of a job the vendor failed (or that ran out of time): the vendor merges it again under
+    the same id (Easegen's reMergemedia), with a fresh deadline. `job` is locked by the caller's transaction."""
+    assert job.external_job_id is not None
+    try:
+        ctx.backend.resubmit(job.external_job_id)
+    except Exception as error:
+        if is_transient(error) and not final_attempt:
+            raise
+        reason = f"resubmitting {ctx.backend.name} job {job.external_job_id} failed: {type(error).__name__}: {error}"
+        job.error = reason
+        return VariantRender(job.variant_index, "failed", reason)
+    now = utcnow()
+    for name, value in {
+        "state": "pending",
+        "submitted_at": now,
+        "deadline": now + timedelta(seconds=ctx.deadline_seconds),
+        "progress": 0.0,
+        "error": None,
+        "poll_failures": 0,
+        "next_poll_at": None,
+        "finished_at": None,
+    }.items():
+        setattr(job, name, value)
+    session = object_session(job)
+    assert session is not None
+    session.execute(
+        update(RenderedVideo)
+        .where(RenderedVideo.request_id == job.request_id, RenderedVideo.variant_index == job.variant_index)
+        .values(status="merging", reason=None, updated_at=now)
+    )
+    return VariantRender(job.variant_index, "merging", None)
 
 
 def _submit_failed(

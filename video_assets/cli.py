@@ -110,6 +110,14 @@ def format_report(report: dict[str, Any]) -> str:
         for v in report["videos"]:
             detail = v["video_key"] or v["reason"] or ""
             lines.append(f"  v{v['variant']} {v['status']:<9} {v['duration'] or '-'}s {detail}")
+    if report["merge_jobs"]:
+        lines.append("merge jobs:")
+        for job in report["merge_jobs"]:
+            detail = job["error"] or f"deadline {job['deadline']}"
+            lines.append(
+                f"  v{job['variant']} {job['backend']} #{job['job_id'] or '-'} {job['state']:<11} "
+                f"{job['progress']:.0%} {detail}"
+            )
     return "\n".join(lines)
 
 

@@ -20,6 +20,7 @@ from resources.merge import MergeResource
 from schedules.reconcile import reconcile_external_merges_schedule
 from tests.media_samples import clip, photo
 from tests.merge.fake_easegen import FakeEasegen, done, failed, never_finishes
+from tests.operations.cli_process import cli_env, run_cli, submit_file
 from tests.pipeline.helpers import RENDERED_VIDEOS_METADATA_FIELDS, materialize, pipeline_resources, submit
 from video_assets.assets.media_analyses import media_analyses
 from video_assets.assets.media_items import media_items
@@ -100,16 +101,20 @@ class MergeRig:
             script = session.scalars(
                 select(VideoScript).filter_by(request_id=self.request_id, variant_index=variant_index)
             ).one()
-        video = self.tmp_path / f"vendor-v{variant_index}.mp4"
-        seconds = f"{script.planned_duration:.3f}"
-        subprocess.run(
-            ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1080x1080:rate=30", "-f", "lavfi"]
-            + ["-i", "sine=frequency=440", "-t", seconds, "-c:v", "libx264", "-preset", "ultrafast"]
-            + ["-pix_fmt", "yuv420p", "-c:a", "aac", str(video)],
-            check=True,
-        )
-        self.easegen.serve_file("video.mp4", video)
-        self.easegen.serve_file("thumbnail.jpg", photo("coffee", self.tmp_path / "thumbnail.jpg", size=(320, 320)))
+        serve_vendor_output(self.easegen, self.tmp_path, script.planned_duration)
+
+
+def serve_vendor_output(easegen: FakeEasegen, folder: Path, seconds: float) -> None:
+    """The vendor's output: a real mp4 of the 1:1 canvas and the planned length, plus a snapshot."""
+    video = folder / "vendor.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1080x1080:rate=30", "-f", "lavfi"]
+        + ["-i", "sine=frequency=440", "-t", f"{seconds:.3f}", "-c:v", "libx264", "-preset", "ultrafast"]
+        + ["-pix_fmt", "yuv420p", "-c:a", "aac", str(video)],
+        check=True,
+    )
+    easegen.serve_file("video.mp4", video)
+    easegen.serve_file("thumbnail.jpg", photo("coffee", folder / "thumbnail.jpg", size=(320, 320)))
 
 
 def make_rig(
@@ -409,3 +414,44 @@ def test_jobs_are_polled_in_batches_of_at_most_fifty(rig_factory) -> None:
     states = {job.external_job_id: job.state for job in rig.jobs()}
     assert states[job.external_job_id] == "pending"
     assert sum(state == "failed" for state in states.values()) == 119  # the vendor has no record of those
+
+
+def test_cli_run_then_reconcile_passes_take_a_request_through_the_vendor(
+    postgres_url: str, s3_endpoint: str, s3_store, materials: Path, easegen: FakeEasegen, tmp_path: Path
+) -> None:
+    env = cli_env(tmp_path / "home", postgres_url, s3_endpoint, s3_store.bucket, [materials])
+    env |= {
+        "VIDEO_ASSETS_MERGE_BACKEND": "easegen",
+        "VIDEO_ASSETS_MERGE_BASE_URL": easegen.base_url,
+        "VIDEO_ASSETS_MERGE_API_KEY": easegen.api_key,
+        "VIDEO_ASSETS_FETCH_ALLOW_HOSTS": "127.0.0.1",
+    }
+    request = {
+        "title": "实验室",
+        "markdown": ARTICLE,
+        "materials": [{"uri": str(materials / name)} for name in ("astronaut.jpg", "bars.mp4")],
+        "video_count": 1,
+        "aspect": "1:1",
+        "target_duration": 15,
+    }
+    easegen.script(done(polls=2))
+    request_id = submit_file(env, request, tmp_path)
+
+    assert run_cli(env, "run", request_id).returncode == 0
+    with session_scope(postgres_url) as session:
+        planned = session.scalars(select(VideoScript.planned_duration).filter_by(request_id=request_id)).one()
+    serve_vendor_output(easegen, tmp_path, planned)
+    first = run_cli(env, "reconcile")
+    status = run_cli(env, "status", request_id)
+    second = run_cli(env, "reconcile")
+
+    assert first.returncode == 0 and "reconcile_external_merges.polled: 1" in first.stdout, first.stderr
+    assert "stage=merging" in status.stdout and "merge jobs:" in status.stdout and "pending" in status.stdout
+    assert second.returncode == 0 and f"{request_id}/v0" in second.stdout, second.stderr
+    assert easegen.api_key not in first.stdout + first.stderr + second.stdout + second.stderr
+    with session_scope(postgres_url) as session:
+        assert get_request(session, request_id).status == "completed"
+    with dg.DagsterInstance.from_config(str(tmp_path / "home" / "dagster")) as instance:
+        records = instance.fetch_materializations(dg.AssetKey("rendered_videos"), limit=10).records
+    assert len(records) == 1 and records[0].partition_key == request_id
+    assert len(easegen.submissions) == 1

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from video_assets.db.models import MediaAnalysis, MediaItem, RenderedVideo, VideoScript
+from video_assets.db.models import MediaAnalysis, MediaItem, MergeJob, RenderedVideo, VideoScript
 from video_assets.db.repository import get_request, list_events
 
 
@@ -72,5 +72,19 @@ def request_report(session: Session, request_id: str) -> dict[str, Any]:
                 "video_key": v.video_key,
             }
             for v in videos
+        ],
+        "merge_jobs": [
+            {
+                "variant": job.variant_index,
+                "backend": job.backend,
+                "job_id": job.external_job_id,
+                "state": job.state,
+                "progress": round(job.progress, 3),
+                "deadline": job.deadline.isoformat(),
+                "error": job.error,
+            }
+            for job in session.scalars(
+                select(MergeJob).where(MergeJob.request_id == request_id).order_by(MergeJob.variant_index)
+            )
         ],
     }

@@ -30,6 +30,7 @@ from video_assets.db.engine import session_scope
 from video_assets.db.models import DeadLetter, MergeJob, RenderedVideo, VideoScript, utcnow
 from video_assets.db.repository import get_request
 from video_assets.definitions import build_definitions
+from video_assets.media import probe_media
 from video_assets.merge import EasegenBackend
 from video_assets.stages.merging import MergeContext, reconcile_pass
 
@@ -209,6 +210,15 @@ def test_done_after_polls_is_imported_and_materialized_like_a_local_render(rig_f
     assert len(rig.easegen.submissions) == 1
     scene_sources = [scene["background"]["src"] for scene in rig.easegen.submissions[0]["scenes"]]
     assert all(src.startswith("http://127.0.0.1") and "Signature" in src for src in scene_sources)
+    with session_scope(rig.database_url) as session:
+        scenes = session.scalars(select(VideoScript.scenes).filter_by(request_id=rig.request_id)).one()
+    cut = [(scene, src) for scene, src in zip(scenes, scene_sources, strict=True) if "/tmp/merge/" in src]
+    assert cut, "the clip's scene goes to the vendor as its own segment"
+    for scene, src in cut:
+        key = src.split(f"/{s3_store.bucket}/", 1)[1].split("?", 1)[0]
+        segment = s3_store.download(key, rig.tmp_path / "segment.mp4")
+        length = probe_media(segment, "video/mp4").duration
+        assert abs(length - (scene["out_point"] - scene["in_point"])) < 0.1
 
 
 def test_failed_with_reasons_fails_the_variant_and_the_request(rig_factory) -> None:

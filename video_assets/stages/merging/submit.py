@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, object_session
 from video_assets.db.engine import session_scope
 from video_assets.db.models import MediaItem, MergeJob, RenderedVideo, VideoScript, utcnow
 from video_assets.db.upsert import upsert
+from video_assets.deadlines import pass_budget
 from video_assets.media.tools import INPUT_GUARD, file_arg, run_tool
 from video_assets.merge import MergeScene, MergeSubmission, MergeVendorError
 from video_assets.request_schema import VideoRequestSpec
@@ -22,8 +23,6 @@ from video_assets.stages.merging.context import MergeContext, require_reachable_
 from video_assets.stages.rendering import VariantRender, script_digest
 from video_assets.storage import request_key
 from video_assets.transient import is_transient
-
-SEGMENT_TIMEOUT_SECONDS = 120.0
 
 
 def submit_variant(
@@ -198,15 +197,17 @@ def _upload_segment(
     ctx: MergeContext, request_id: str, variant_index: int, order: int, item: MediaItem, scene: Scene
 ) -> str:
     """The vendor has no trim points: it gets the scene's range as its own clip, under the temporary prefix that
-    housekeeping expires (stream copy, so the cut falls on the keyframe at or before the in point)."""
+    housekeeping expires. Re-encoded, because a stream copy would start at the keyframe before the in point, which
+    can be seconds early in a phone clip."""
     assert item.object_key is not None
     folder = ctx.workdir / f"v{variant_index}"
     source = ctx.store.download(item.object_key, folder / f"item-{item.id}.mp4")
     segment = folder / f"scene-{order:02d}.mp4"
     length = scene.out_point - scene.in_point
     cmd = ["ffmpeg", "-v", "error", "-y", *INPUT_GUARD, "-ss", f"{scene.in_point:.3f}", "-i", file_arg(source)]
-    cmd += ["-t", f"{length:.3f}", "-c", "copy", "-movflags", "+faststart", str(segment)]
-    run_tool(cmd, f"cutting scene {order}", SEGMENT_TIMEOUT_SECONDS)
+    cmd += ["-t", f"{length:.3f}", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p"]
+    cmd += ["-c:a", "aac", "-movflags", "+faststart", str(segment)]
+    run_tool(cmd, f"cutting scene {order}", pass_budget(length))
     key = request_key(request_id, "tmp", "merge", f"v{variant_index}", segment.name)
     ctx.store.put_file(key, segment, "video/mp4")
     return key

@@ -8,13 +8,10 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session
 
-from video_assets.db.models import MergeJob, VideoRequest
+from video_assets.db.models import MERGE_JOB_OPEN_STATES, MergeJob, VideoRequest
 from video_assets.db.repository import TERMINAL_STATUSES, record_dead_letter
 
 STUCK_STATUSES = ("queued", "processing")
-# An external merge in these states (video_assets.stages.merging.OPEN_STATES) is the reconcile schedule's to finish
-# or time out, not ours. Not imported from there: the db layer must not depend on the render stages.
-MERGE_IN_FLIGHT = ("submitting", "pending", "importing")
 # Keeps IN (...) lists well under SQLite's bound-parameter limit.
 CHUNK = 500
 
@@ -50,7 +47,7 @@ def finished_before(session: Session, request_ids: Collection[str], cutoff: date
 
 
 def _stuck(updated_before: datetime) -> ColumnElement[bool]:
-    merge_in_flight = exists().where(MergeJob.request_id == VideoRequest.id, MergeJob.state.in_(MERGE_IN_FLIGHT))
+    merge_in_flight = exists().where(MergeJob.request_id == VideoRequest.id, MergeJob.state.in_(MERGE_JOB_OPEN_STATES))
     return and_(
         VideoRequest.status.in_(STUCK_STATUSES),
         VideoRequest.updated_at < updated_before,

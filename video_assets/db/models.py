@@ -128,6 +128,10 @@ class RenderedVideo(Timestamped, Base):
     script_digest: Mapped[str | None] = mapped_column(String(64))
 
 
+# States in which an external merge job is still the vendor's and the reconcile schedule's to settle.
+MERGE_JOB_OPEN_STATES = ("submitting", "pending", "importing")
+
+
 class MergeJob(Timestamped, Base):
     __tablename__ = "merge_jobs"
     __table_args__ = (UniqueConstraint("request_id", "variant_index", name="uq_merge_jobs_request_variant"),)

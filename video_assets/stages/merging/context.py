@@ -13,8 +13,6 @@ from video_assets.db.models import RenderedVideo, utcnow
 from video_assets.merge import MergeBackend
 from video_assets.storage import ObjectStore, request_key
 
-OPEN_STATES = ("submitting", "pending", "importing")
-
 
 @dataclass(frozen=True)
 class MergeContext:

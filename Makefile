@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export VIDEO_ASSETS_HOME ?= $(CURDIR)/.video_assets
 
-.PHONY: demo test lint bench dev system-deps venv clean
+.PHONY: demo test lint bench dev prod prod-down system-deps venv clean
 
 $(STAMP): setup.py
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -31,9 +31,21 @@ demo: system-deps venv
 bench: system-deps venv
 	$(PY) bench/run_all.py
 
+# The embedded instance gets its own dagster.yaml (the one the CLI writes there too), so `dagster dev` does not fall back
+# to defaults with a warning; the repo's dagster.yaml is the production instance's (make prod, docker/).
 dev: system-deps venv
 	$(VENV)/bin/video-assets db upgrade
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(VIDEO_ASSETS_HOME)/dagster} bash -c 'mkdir -p $$DAGSTER_HOME && $(VENV)/bin/dagster dev -h 127.0.0.1 -w workspace.yaml'
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(VIDEO_ASSETS_HOME)/dagster} bash -c 'mkdir -p $$DAGSTER_HOME && \
+	  { [ -f $$DAGSTER_HOME/dagster.yaml ] || printf "telemetry:\n  enabled: false\n" >$$DAGSTER_HOME/dagster.yaml; } && \
+	  $(VENV)/bin/dagster dev -h 127.0.0.1 -w workspace.yaml'
+
+# The production topology without Docker: Postgres, S3, code server, webserver and daemon in the background
+# (scripts/prod.sh; settings in $(VIDEO_ASSETS_HOME)/prod/env, logs in $(VIDEO_ASSETS_HOME)/prod/logs/).
+prod: system-deps venv
+	@VENV=$(VENV) bash scripts/prod.sh up
+
+prod-down:
+	@VENV=$(VENV) bash scripts/prod.sh down
 
 clean:
 	rm -rf $(VIDEO_ASSETS_HOME)

@@ -1,19 +1,21 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-import dagster as dg
+from pydantic import Field
 
+from resources.env import FromSettings
 from video_assets.llm import LlmBackend, make_llm_backend
+from video_assets.settings import Settings
 
 
-class LlmResource(dg.ConfigurableResource):
+class LlmResource(FromSettings):
     """Describes materials and writes scripts: the offline planner by default, or any OpenAI-compatible endpoint
-    (OpenAI, DeepSeek, Qwen/DashScope, vLLM, Ollama) via `base_url`. The API key is an EnvVar."""
+    (OpenAI, DeepSeek, Qwen/DashScope, vLLM, Ollama) via `base_url`."""
 
     backend: Literal["offline", "openai"] = "offline"
     base_url: str = ""
-    api_key: str = ""
+    api_key: str = Field("", repr=False)
     text_model: str = ""
     vision_model: str = ""
     timeout_seconds: float = 60.0
@@ -22,6 +24,18 @@ class LlmResource(dg.ConfigurableResource):
     tokens_per_minute: float = 200_000.0
     workers: int = 4
     max_failed_share: float = 0.9
+
+    def settings_fields(self, settings: Settings) -> dict[str, Any]:
+        return {
+            "backend": settings.llm_backend,
+            "base_url": settings.llm_base_url,
+            "api_key": settings.llm_api_key.get_secret_value(),
+            "text_model": settings.llm_text_model,
+            "vision_model": settings.llm_vision_model,
+            "requests_per_minute": settings.llm_requests_per_minute,
+            "tokens_per_minute": settings.llm_tokens_per_minute,
+            "workers": settings.llm_workers,
+        }
 
     def client(self) -> LlmBackend:
         """One client per step, so its rate limiter is shared by the step's parallel calls."""

@@ -1,22 +1,31 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-import dagster as dg
 from pydantic import Field
 
+from resources.env import FromSettings
 from video_assets.merge import EasegenBackend, MergeBackend
+from video_assets.settings import Settings
 
 
-class MergeResource(dg.ConfigurableResource):
+class MergeResource(FromSettings):
     """Where videos are composed: `local` (one ffmpeg pass in the render step) or an external merge vendor
     (`easegen`), which the render step submits to and the `reconcile_external_merges` schedule polls."""
 
     backend: Literal["local", "easegen"] = "local"
     base_url: str = ""
-    api_key: str = Field(default="", description="vendor API key (secret: an EnvVar)")
+    api_key: str = Field(default="", repr=False, description="vendor API key (secret)")
     deadline_seconds: int = 1800
     timeout_seconds: float = 5.0
+
+    def settings_fields(self, settings: Settings) -> dict[str, Any]:
+        return {
+            "backend": settings.merge_backend,
+            "base_url": settings.merge_base_url,
+            "api_key": settings.merge_api_key.get_secret_value(),
+            "deadline_seconds": settings.merge_deadline_seconds,
+        }
 
     @property
     def is_external(self) -> bool:

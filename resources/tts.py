@@ -1,21 +1,32 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-import dagster as dg
+from pydantic import Field
 
+from resources.env import FromSettings
+from video_assets.settings import Settings
 from video_assets.tts import TtsEngine, make_tts
 
 
-class TtsResource(dg.ConfigurableResource):
-    """Narration: espeak-ng offline by default; OpenAI TTS (`api_key` is an EnvVar) or edge-tts (extra `edge`)."""
+class TtsResource(FromSettings):
+    """Narration: espeak-ng offline by default; OpenAI TTS or edge-tts (extra `edge`)."""
 
     backend: Literal["espeak", "openai", "edge"] = "espeak"
     base_url: str = ""
-    api_key: str = ""
+    api_key: str = Field("", repr=False)
     model: str = "tts-1"
     voice: str = ""  # default OpenAI voice; a request's `voice` overrides it per video
     espeak_speed: int = 175
+
+    def settings_fields(self, settings: Settings) -> dict[str, Any]:
+        return {
+            "backend": settings.tts_backend,
+            "base_url": settings.tts_base_url,
+            "api_key": settings.tts_api_key.get_secret_value(),
+            "model": settings.tts_model,
+            "voice": settings.tts_voice,
+        }
 
     def engine(self) -> TtsEngine:
         if self.backend == "espeak":

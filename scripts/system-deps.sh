@@ -10,6 +10,8 @@ fonts=$(fc-list 2>/dev/null || true)
 grep -qi "Noto Sans CJK" <<<"$fonts" || missing+=(fonts-noto-cjk)
 command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v runuser >/dev/null || missing+=(util-linux)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -16,7 +16,7 @@ from video_assets.db.migrate import upgrade
 from video_assets.db.report import request_report
 from video_assets.db.repository import RequestNotFound, create_request, get_request, list_dead_letters
 from video_assets.request_schema import VideoRequestSpec
-from video_assets.settings import Settings, load_settings
+from video_assets.settings import Settings, SettingsError, load_settings
 
 
 class UsageError(Exception):
@@ -65,14 +65,15 @@ def resolve_relative_paths(spec: VideoRequestSpec, base: Path) -> VideoRequestSp
 
 def ensure_schema(settings: Settings) -> None:
     """The embedded SQLite default migrates itself; Postgres is migrated by `video-assets db upgrade`."""
-    if settings.database_url.startswith("sqlite"):
-        upgrade(settings.database_url)
+    url = settings.database_url.get_secret_value()
+    if url.startswith("sqlite"):
+        upgrade(url)
 
 
 def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
     spec = parse_request_file(Path(args.file))
     ensure_schema(settings)
-    with session_scope(settings.database_url) as session:
+    with session_scope(settings.database_url.get_secret_value()) as session:
         request_id, created = create_request(session, spec)
     print(request_id)
     if not created:
@@ -123,7 +124,7 @@ def format_report(report: dict[str, Any]) -> str:
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     ensure_schema(settings)
-    with session_scope(settings.database_url) as session:
+    with session_scope(settings.database_url.get_secret_value()) as session:
         report = request_report(session, args.request_id)
     print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else format_report(report))
     return 0
@@ -135,12 +136,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from video_assets.definitions import defs
 
     if args.resume:
-        with session_scope(settings.database_url) as session:
+        with session_scope(settings.database_url.get_secret_value()) as session:
             if get_request(session, args.request_id).status == "cancelled":
                 raise UsageError(f"request {args.request_id} was cancelled; submit it again to make it")
     with local_instance(settings) as instance:
         succeeded = execute_request(instance, defs, args.request_id, resume=args.resume)
-    with session_scope(settings.database_url) as session:
+    with session_scope(settings.database_url.get_secret_value()) as session:
         report = request_report(session, args.request_id)
     print(format_report(report))
     return 0 if succeeded and report["status"] != "failed" else 1
@@ -153,7 +154,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from sensors.launch import execute_request, local_instance, resolved, sensor_tick
     from video_assets.definitions import defs
 
-    with session_scope(settings.database_url) as session:
+    with session_scope(settings.database_url.get_secret_value()) as session:
         request_id, _ = create_request(session, spec)
     print(f"submitted {request_id}", file=sys.stderr)
     failures = 0
@@ -162,7 +163,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         print(f"request sensor launched: {', '.join(launched) or 'nothing new'}", file=sys.stderr)
         for key in launched:
             failures += not execute_request(instance, defs, key)
-    with session_scope(settings.database_url) as session:
+    with session_scope(settings.database_url.get_secret_value()) as session:
         report = request_report(session, request_id)
     print(format_report(report))
     with resolved(defs, "object_store") as resources:
@@ -210,7 +211,7 @@ def _print_step_metadata(result: Any) -> None:
 
 def cmd_dead_letters(args: argparse.Namespace, settings: Settings) -> int:
     ensure_schema(settings)
-    with session_scope(settings.database_url) as session:
+    with session_scope(settings.database_url.get_secret_value()) as session:
         letters = list_dead_letters(session, include_resolved=args.all)
         rows = [
             {
@@ -251,7 +252,7 @@ def cmd_cancel(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
-    upgrade(settings.database_url)
+    upgrade(settings.database_url.get_secret_value())
     print("database schema is at head", file=sys.stderr)
     return 0
 
@@ -299,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args, load_settings())
-    except (UsageError, RequestNotFound) as exc:
+    except (UsageError, RequestNotFound, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

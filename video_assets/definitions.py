@@ -4,28 +4,31 @@ from typing import Any
 
 import dagster as dg
 
-from resources.build import build_resources
+from resources.build import resources_for
 from schedules.housekeeping import housekeeping_job, housekeeping_schedule
 from schedules.reconcile import reconcile_external_merges_schedule, reconcile_job
+from sensors.cancellations import cancelled_run_sensor
 from sensors.failures import dead_letter_sensor
 from sensors.requests import request_sensor
+from sensors.stalled_runs import stalled_run_sensor
 from video_assets.assets.jobs import video_pipeline
 from video_assets.assets.media_analyses import media_analyses
 from video_assets.assets.media_items import every_material_has_a_row, media_items
-from video_assets.assets.rendered_videos import rendered_video_checks, rendered_videos
+from video_assets.assets.rendered_videos import rendered_videos
 from video_assets.assets.video_scripts import video_scripts
-from video_assets.settings import load_settings
+from video_assets.settings import load_mode
 
 
 def build_definitions(resources: dict[str, Any]) -> dg.Definitions:
     return dg.Definitions(
         assets=[media_items, media_analyses, video_scripts, rendered_videos],
-        asset_checks=[every_material_has_a_row, rendered_video_checks],
+        asset_checks=[every_material_has_a_row],
         jobs=[video_pipeline, housekeeping_job, reconcile_job],
         schedules=[housekeeping_schedule, reconcile_external_merges_schedule],
-        sensors=[request_sensor, dead_letter_sensor],
+        sensors=[request_sensor, dead_letter_sensor, stalled_run_sensor, cancelled_run_sensor],
         resources=resources,
     )
 
 
-defs = build_definitions(build_resources(load_settings()))
+# VIDEO_ASSETS_MODE is the only setting read at import: it decides which resources exist, not their values.
+defs = build_definitions(resources_for(load_mode()))

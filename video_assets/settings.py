@@ -1,35 +1,151 @@
-"""Process settings read from `VIDEO_ASSETS_*` environment variables; the CLI, the demo and the resources share them."""
+"""Every `VIDEO_ASSETS_*` setting, defined once (name, default, type, description) and read from the environment by
+pydantic-settings. The CLI, the demo and the resources share it; the resources read it when Dagster initialises them
+for a run or a tick, so the code location imports with nothing set."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PREFIX = "VIDEO_ASSETS_"
 
+Mode = Literal["embedded", "production"]
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variables and never carries their values."""
+
+
+def sqlite_url(home: Path) -> str:
+    return f"sqlite:///{(home / 'video_assets.db').resolve()}"
+
 
 def env(name: str, default: str = "") -> str:
+    """One raw `VIDEO_ASSETS_<name>` value, read now, for settings not yet defined on `Settings` (heartbeat.py)."""
     return os.environ.get(PREFIX + name, default)
 
 
-def _split(value: str, sep: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in value.split(sep) if part.strip())
+def env_name(field: str) -> str:
+    if field not in Settings.model_fields:
+        raise KeyError(f"no setting {field!r}")
+    return PREFIX + field.upper()
 
 
-@dataclass(frozen=True)
-class Settings:
-    home: Path
-    database_url: str
-    storage_backend: str
-    s3_bucket: str
-    s3_endpoint_url: str
-    s3_region: str
-    local_roots: tuple[Path, ...]
-    fetch_allow_hosts: tuple[str, ...]
-    max_material_bytes: int
-    sensor_batch_size: int
-    fetch_workers: int
+def _split(value: Any, sep: str) -> Any:
+    return tuple(part.strip() for part in value.split(sep) if part.strip()) if isinstance(value, str) else value
+
+
+class ModeSettings(BaseSettings):
+    """The one setting the code location reads at import: it decides which resources exist."""
+
+    # An empty variable (`VIDEO_ASSETS_LOCAL_ROOTS=` in a copied .env.example) means the default, not "".
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", env_ignore_empty=True)
+
+    mode: Mode = Field(
+        "embedded",
+        description="`production`: Postgres and S3 required, no embedded fallback, op outputs pickled to S3; "
+        "`embedded`: SQLite file and local store under VIDEO_ASSETS_HOME, nothing else to set",
+    )
+
+
+class Settings(ModeSettings):
+    PRODUCTION_REQUIRED: ClassVar[tuple[str, ...]] = ("database_url", "s3_bucket")
+
+    home: Path = Field(
+        Path("./.video_assets"), description="embedded SQLite file, local object store (`objects/`), temp dirs"
+    )
+    database_url: SecretStr = Field(
+        default_factory=lambda data: SecretStr(sqlite_url(data["home"])),
+        description="system of record, `postgresql+psycopg2://...`; embedded default "
+        "sqlite:///$VIDEO_ASSETS_HOME/video_assets.db",
+    )
+    storage: Literal["local", "s3"] = Field(
+        default_factory=lambda data: "s3" if data["mode"] == "production" else "local",
+        description="object store backend: `local` (embedded default) or `s3` (forced in production)",
+    )
+    s3_bucket: str = Field("video-assets", description="bucket of the `s3` backend and of production op outputs")
+    s3_endpoint_url: str = Field("", description="MinIO or other S3-compatible endpoint; empty means AWS")
+    s3_region: str = Field("us-east-1", description="S3 region")
+    local_roots: Annotated[tuple[Path, ...], NoDecode] = Field(
+        (), description="colon-separated directories local-path materials may come from"
+    )
+    fetch_allow_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="comma-separated hosts allowed to resolve to private addresses"
+    )
+    max_material_bytes: int = Field(50 * 1024 * 1024, description="per-material download cap")
+    fetch_workers: int = Field(4, description="parallel fetch/probe/normalise workers per request")
+    sensor_batch_size: int = Field(50, description="rows the request sensor claims per tick")
+
+    llm_backend: Literal["offline", "openai"] = Field(
+        "offline", description="`offline` (deterministic planner) or `openai` (any OpenAI-compatible endpoint)"
+    )
+    llm_base_url: str = Field("", description="e.g. DeepSeek, DashScope, vLLM or Ollama `.../v1`; empty means OpenAI")
+    llm_api_key: SecretStr = Field(SecretStr(""), description="LLM key")
+    llm_text_model: str = Field("", description="text model name")
+    llm_vision_model: str = Field("", description="vision model name; empty means the text model")
+    llm_requests_per_minute: float = Field(60.0, description="client-side request rate limit")
+    llm_tokens_per_minute: float = Field(200_000.0, description="client-side token rate limit")
+    llm_workers: int = Field(4, description="parallel material analyses per step")
+
+    tts_backend: Literal["espeak", "openai", "edge"] = Field(
+        "espeak", description="`espeak` (offline), `openai`, or `edge` (extra `edge`)"
+    )
+    tts_base_url: str = Field("", description="OpenAI TTS endpoint; empty means OpenAI")
+    tts_api_key: SecretStr = Field(SecretStr(""), description="TTS key")
+    tts_model: str = Field("tts-1", description="OpenAI TTS model")
+    tts_voice: str = Field("", description="default OpenAI voice; a request's `voice` overrides it")
+
+    render_crf: int = Field(23, description="libx264 CRF of the single pass")
+    render_preset: str = Field("veryfast", description="libx264 preset of the single pass")
+
+    merge_backend: Literal["local", "easegen"] = Field(
+        "local", description="`local` (one ffmpeg pass in the render step) or `easegen` (external merge vendor)"
+    )
+    merge_base_url: str = Field("", description="the merge vendor's API root")
+    merge_api_key: SecretStr = Field(SecretStr(""), description="merge vendor key, sent as `X-API-Key`")
+    merge_deadline_seconds: int = Field(1800, description="an external job unfinished after this fails")
+
+    @field_validator("home")
+    @classmethod
+    def _absolute_home(cls, home: Path) -> Path:
+        return home.expanduser().resolve()
+
+    @field_validator("local_roots", mode="before")
+    @classmethod
+    def _split_roots(cls, value: Any) -> Any:
+        return _split(value, ":")
+
+    @field_validator("local_roots")
+    @classmethod
+    def _absolute_roots(cls, roots: tuple[Path, ...]) -> tuple[Path, ...]:
+        return tuple(root.expanduser().resolve() for root in roots)
+
+    @field_validator("fetch_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        return _split(value, ",")
+
+    @model_validator(mode="after")
+    def _production_has_no_embedded_fallback(self) -> Self:
+        """DESIGN §7: workers on other machines cannot share a SQLite file or a local directory."""
+        if self.mode != "production":
+            return self
+        problems = [
+            f"{env_name(field)} is required in production mode"
+            for field in self.PRODUCTION_REQUIRED
+            if field not in self.model_fields_set
+        ]
+        if self.storage != "s3":
+            problems.append(f"{env_name('storage')}={self.storage} is refused in production mode: objects live in S3")
+        if self.database_url.get_secret_value().startswith("sqlite"):
+            problems.append(f"{env_name('database_url')}: the embedded SQLite database is refused in production mode")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @property
     def store_dir(self) -> Path:
@@ -40,22 +156,25 @@ class Settings:
         return self.home / "tmp"
 
 
-def sqlite_url(home: Path) -> str:
-    return f"sqlite:///{(home / 'video_assets.db').resolve()}"
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"{PREFIX}{str(problem['loc'][0]).upper()}: {message}" if problem["loc"] else message)
+    return "; ".join(lines)
+
+
+def load_mode() -> Mode:
+    try:
+        return ModeSettings().mode
+    except ValidationError as error:
+        raise SettingsError(_describe(error)) from None
 
 
 def load_settings() -> Settings:
-    home = Path(env("HOME", "./.video_assets")).expanduser().resolve()
-    return Settings(
-        home=home,
-        database_url=env("DATABASE_URL") or sqlite_url(home),
-        storage_backend=env("STORAGE", "local"),
-        s3_bucket=env("S3_BUCKET", "video-assets"),
-        s3_endpoint_url=env("S3_ENDPOINT_URL"),
-        s3_region=env("S3_REGION", "us-east-1"),
-        local_roots=tuple(Path(p).expanduser().resolve() for p in _split(env("LOCAL_ROOTS"), ":")),
-        fetch_allow_hosts=_split(env("FETCH_ALLOW_HOSTS"), ","),
-        max_material_bytes=int(env("MAX_MATERIAL_BYTES", str(50 * 1024 * 1024))),
-        sensor_batch_size=int(env("SENSOR_BATCH_SIZE", "50")),
-        fetch_workers=int(env("FETCH_WORKERS", "4")),
-    )
+    """The settings as the environment gives them now."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        # Not chained: pydantic's error repeats every input, secrets included.
+        raise SettingsError(_describe(error)) from None

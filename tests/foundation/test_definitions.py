@@ -1,18 +1,43 @@
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
 import pytest
 from sqlalchemy.engine import make_url
 
-from video_assets.definitions import defs
+from resources.build import resources_for
+from video_assets.definitions import build_definitions, defs
+from video_assets.settings import Mode
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_definitions_load() -> None:
     dg.Definitions.validate_loadable(defs)
+
+
+@pytest.mark.parametrize("mode", ["embedded", "production"])
+def test_definitions_of_each_mode_are_loadable(mode: Mode) -> None:
+    dg.Definitions.validate_loadable(build_definitions(resources_for(mode)))
+
+
+@pytest.mark.parametrize("mode", ["embedded", "production"])
+def test_workspace_validates_with_no_settings_and_an_empty_dagster_home(mode: Mode, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIDEO_ASSETS_", "AWS_", "DAGSTER_"))}
+    env |= {"DAGSTER_HOME": str(tmp_path), "VIDEO_ASSETS_MODE": mode}
+    dagster = str(Path(sys.executable).parent / "dagster")
+    result = subprocess.run(
+        [dagster, "definitions", "validate", "-w", "workspace.yaml"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_instance_config_runs_on_postgres(

@@ -24,7 +24,7 @@ from tests.operations.cli_process import cli_env, run_cli, submit_file
 from tests.pipeline.helpers import RENDERED_VIDEOS_METADATA_FIELDS, materialize, pipeline_resources, submit
 from video_assets.assets.media_analyses import media_analyses
 from video_assets.assets.media_items import media_items
-from video_assets.assets.rendered_videos import rendered_video_checks, rendered_videos
+from video_assets.assets.rendered_videos import rendered_videos
 from video_assets.assets.video_scripts import video_scripts
 from video_assets.db.engine import session_scope
 from video_assets.db.models import DeadLetter, MergeJob, RenderedVideo, VideoScript, utcnow
@@ -64,7 +64,7 @@ class MergeRig:
     tmp_path: Path
 
     def render(self) -> dg.ExecuteInProcessResult:
-        return materialize([rendered_videos, rendered_video_checks], self.request_id, self.instance, self.resources)
+        return materialize([rendered_videos], self.request_id, self.instance, self.resources)
 
     def reconcile(self) -> dg.ExecuteInProcessResult:
         """What the daemon does every minute: evaluate the schedule, then run the job it asks for."""

@@ -29,8 +29,8 @@ RENDERED_VIDEOS_METADATA_FIELDS = {
     "videos_failed",
     "total_seconds",
     "total_bytes",
-    "first_cover",
     "videos",
+    "objects",
 }
 
 

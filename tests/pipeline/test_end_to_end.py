@@ -12,7 +12,7 @@ from tests.media_samples import clip, photo, tone
 from tests.pipeline.helpers import RENDERED_VIDEOS_METADATA_FIELDS, materialize, pipeline_resources, submit
 from video_assets.assets.media_analyses import media_analyses
 from video_assets.assets.media_items import media_items
-from video_assets.assets.rendered_videos import rendered_video_checks, rendered_videos
+from video_assets.assets.rendered_videos import rendered_videos
 from video_assets.assets.video_scripts import video_scripts
 from video_assets.db.engine import session_scope
 from video_assets.db.models import DeadLetter, RenderedVideo, VideoScript
@@ -101,7 +101,7 @@ def test_one_broken_variant_gives_partial_success_and_keeps_the_other(
         with session_scope(sqlite_database_url) as session:
             broken = session.scalars(select(VideoScript).filter_by(request_id=request_id, variant_index=1)).one()
             broken.scenes = [{**scene, "material_id": 99999} for scene in broken.scenes]
-        result = materialize([rendered_videos, rendered_video_checks], request_id, instance, resources)
+        result = materialize([rendered_videos], request_id, instance, resources)
     assert result.success
     lost = next(
         event.asset_check_evaluation_data

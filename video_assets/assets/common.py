@@ -11,6 +11,7 @@ import dagster as dg
 
 from resources.database import DatabaseResource
 from video_assets.db.repository import RequestCancelled, fail, start_stage
+from video_assets.heartbeat import beat_while_alive
 from video_assets.settings import load_settings
 
 NETWORK_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
@@ -35,6 +36,8 @@ def begin_stage(
             start_stage(session, request_id, stage, run_id=context.run.run_id)
     except RequestCancelled as error:
         raise dg.Failure(description=str(error), allow_retries=False) from error
+    # From here to the end of the step, silence on the request means its worker died (sensors/stalled_runs.py).
+    beat_while_alive(context, database.url, request_id)
     context.log.info(f"request_id={request_id} stage={stage} attempt={context.retry_number + 1}")
     return request_id
 

@@ -1,16 +1,22 @@
 """media_analyses: computer-vision features plus an LLM description for every ready material."""
 
+from typing import Any
+
 import dagster as dg
+from sqlalchemy import select
 
 from resources.database import DatabaseResource
 from resources.llm import LlmResource
 from resources.object_store import ObjectStoreResource
 from video_assets.assets.common import NETWORK_RETRY, begin_stage, fail_stage, retry_or_fail, stage_workdir
 from video_assets.assets.media_items import media_items
-from video_assets.assets.tables import markdown_table
+from video_assets.assets.tables import clip, markdown_table, material_ref
+from video_assets.db.models import MediaAnalysis
 from video_assets.db.repository import load_spec
 from video_assets.partitions import request_partitions
-from video_assets.stages.analysis import analyse_request
+from video_assets.scripting import MaterialAnalysis
+from video_assets.stages.analysis import AnalysisSummary, analyse_request
+from video_assets.vision import CvFeatures
 
 STAGE = "media_analyses"
 
@@ -23,6 +29,9 @@ STAGE = "media_analyses"
     group_name="video",
     kinds={"python", "opencv"},
     tags={"stage": STAGE},
+    description="Per ready material (#id from media_items): OpenCV features (sharpness, brightness, motion, dominant "
+    "colours, scene cuts) and a vision-LLM description (theme, description, narrative role, keywords, quality), "
+    "with the prompt version and backend that produced it, or the reason it failed.",
 )
 def media_analyses(
     context: dg.AssetExecutionContext,
@@ -46,6 +55,9 @@ def media_analyses(
         )
     if summary.failed_share > llm.max_failed_share:
         raise fail_stage(database, request_id, STAGE, f"{failed}: {reasons}")
+    with database.session() as session:
+        query = select(MediaAnalysis).where(MediaAnalysis.request_id == request_id)
+        rows = {row.media_item_id: row for row in session.scalars(query)}
     return dg.MaterializeResult(
         metadata={
             "request_id": request_id,
@@ -56,14 +68,74 @@ def media_analyses(
             "wall_seconds": summary.wall_seconds,
             "sum_of_item_seconds": summary.item_seconds,
             "parallel_speedup": round(summary.item_seconds / summary.wall_seconds, 2) if summary.wall_seconds else 0.0,
-            "results": dg.MetadataValue.md(
-                markdown_table(
-                    ["item", "status", "seconds", "reason"],
-                    [
-                        [r.item_id, r.status + (" (kept)" if r.reused else ""), r.seconds, r.reason or ""]
-                        for r in summary.results
-                    ],
-                )
+            "prompt_versions": dg.MetadataValue.json(
+                sorted({row.prompt_version for row in rows.values() if row.prompt_version})
             ),
+            "results": dg.MetadataValue.md(_results_table(summary, rows)),
         }
     )
+
+
+def _results_table(summary: AnalysisSummary, rows: dict[int, MediaAnalysis]) -> str:
+    table: list[list[object]] = []
+    for result in summary.results:
+        row = rows.get(result.item_id)
+        described = MaterialAnalysis.model_validate(row.description) if row and row.description else None
+        features = CvFeatures.model_validate(row.cv_features) if row and row.cv_features else None
+        table.append(
+            [
+                material_ref(result.item_id),
+                result.status + (" (kept)" if result.reused else ""),
+                *_description_cells(described),
+                _features_cell(features),
+                (row.prompt_version or "-") if row else "-",
+                row.backend if row else "-",
+                result.seconds,
+                result.reason or "",
+            ]
+        )
+    return markdown_table(
+        [
+            "material",
+            "status",
+            "theme",
+            "description",
+            "role",
+            "keywords",
+            "quality",
+            "cv features",
+            "prompt",
+            "backend",
+            "seconds",
+            "reason",
+        ],
+        table,
+    )
+
+
+def _description_cells(described: MaterialAnalysis | None) -> list[Any]:
+    if described is None:
+        return ["-"] * 5
+    text = described.description + (f" (OCR: {described.ocr_text})" if described.ocr_text else "")
+    return [
+        clip(described.theme),
+        clip(text),
+        described.narrative_role,
+        clip(", ".join(described.keywords)),
+        f"{described.quality_score:.2f}",
+    ]
+
+
+def _features_cell(features: CvFeatures | None) -> str:
+    """One compact cell: enough to see why a material looks dark, blurred or static, without the raw JSON."""
+    if features is None:
+        return "-"
+    parts = [
+        f"sharpness {features.sharpness:.0f}",
+        f"brightness {features.brightness:.2f}",
+        f"motion {features.motion:.3f}",
+        "colours " + (" ".join(features.dominant_colors) or "-"),
+    ]
+    if features.kind == "video":
+        parts.append("cuts " + (", ".join(f"{cut:.1f}s" for cut in features.scene_cuts) or "none"))
+    return "; ".join(parts)

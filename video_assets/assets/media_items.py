@@ -13,7 +13,8 @@ from video_assets.assets.common import (
     is_final_attempt,
     stage_workdir,
 )
-from video_assets.assets.tables import markdown_table
+from video_assets.assets.tables import InlineImages, code, markdown_table, material_ref
+from video_assets.db.models import MediaItem
 from video_assets.db.repository import load_spec
 from video_assets.partitions import request_partitions
 from video_assets.stages.ingestion import declared_sources, ingest_request, material_rows
@@ -28,6 +29,9 @@ STAGE = "media_items"
     group_name="video",
     kinds={"python", "ffmpeg"},
     tags={"stage": STAGE},
+    description="Every material of the request (request list and Markdown), fetched with SSRF and size guards, "
+    "probed, normalised and stored, or rejected with its reason. The `items` table names each material by its "
+    "database id (#id, used by every later stage) next to its thumbnail, position, origin and source.",
 )
 def media_items(
     context: dg.AssetExecutionContext,
@@ -56,7 +60,6 @@ def media_items(
         raise TransientStageError(f"{len(summary.transient)} material(s) hit a transient error: {reasons}")
     if not summary.ready:
         raise fail_stage(database, request_id, STAGE, "no usable material: " + "; ".join(summary.rejection_reasons()))
-    first_thumbnail = next((item.thumbnail_key for item in summary.ready if item.thumbnail_key), None)
     return dg.MaterializeResult(
         metadata={
             "request_id": request_id,
@@ -66,25 +69,30 @@ def media_items(
             "reused_from_previous_attempt": summary.reused,
             "counts": dg.MetadataValue.json(summary.counts()),
             "total_video_seconds": summary.total_duration(),
-            "items": dg.MetadataValue.md(
-                markdown_table(
-                    ["#", "kind", "resolution", "duration", "status", "source / reason"],
-                    [
-                        [
-                            item.position,
-                            item.kind or "-",
-                            f"{item.width}x{item.height}" if item.width else "-",
-                            f"{item.duration:.2f}s" if item.duration else "-",
-                            item.status,
-                            item.reason or item.source,
-                        ]
-                        for item in summary.items
-                    ],
-                )
-            ),
-            "first_thumbnail": dg.MetadataValue.url(store.url(first_thumbnail)) if first_thumbnail else None,
+            "items": dg.MetadataValue.md(_items_table(summary.items, InlineImages(store))),
             "first_media_uri": store.uri(summary.ready[0].object_key or ""),
         }
+    )
+
+
+def _items_table(items: list[MediaItem], previews: InlineImages) -> str:
+    return markdown_table(
+        ["material", "thumbnail", "position", "origin", "kind", "resolution", "duration", "status", "source", "reason"],
+        [
+            [
+                material_ref(item.id),
+                previews.cell(item.thumbnail_key if item.status == "ready" else None, material_ref(item.id)),
+                item.position,
+                item.origin,
+                item.kind or "-",
+                f"{item.width}x{item.height}" if item.width else "-",
+                f"{item.duration:.2f}s" if item.duration else "-",
+                item.status,
+                code(item.source),
+                item.reason or "",
+            ]
+            for item in items
+        ],
     )
 
 

@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from sqlalchemy import select
 
-from video_assets.assets.tables import markdown_table
+from video_assets.assets.tables import InlineImages, code, markdown_table, material_ref
+from video_assets.db.engine import session_scope
+from video_assets.db.models import RenderedVideo, VideoScript
 from video_assets.stages.rendering import rendered_rows
 from video_assets.stages.verification import RenderVerification, verify_render
 from video_assets.storage import ObjectStore
@@ -26,6 +29,12 @@ WARN_ONLY = {"every_variant_rendered"}
 def rendered_videos_metadata(database_url: str, request_id: str, status: str, store: ObjectStore) -> dict[str, Any]:
     rows = rendered_rows(database_url, request_id)
     ready = [row for row in rows if row.status == "ready"]
+    with session_scope(database_url) as session:
+        scripts = {
+            script.variant_index: script
+            for script in session.scalars(select(VideoScript).where(VideoScript.request_id == request_id))
+        }
+    covers = InlineImages(store)
     return {
         "request_id": request_id,
         "request_status": status,
@@ -34,25 +43,67 @@ def rendered_videos_metadata(database_url: str, request_id: str, status: str, st
         "videos_failed": len(rows) - len(ready),
         "total_seconds": round(sum(row.duration or 0 for row in ready), 2),
         "total_bytes": sum(row.size_bytes or 0 for row in ready),
-        "first_cover": dg.MetadataValue.url(store.url(ready[0].cover_key)) if ready and ready[0].cover_key else None,
         "videos": dg.MetadataValue.md(
             markdown_table(
-                ["variant", "status", "duration", "size", "resolution", "render s", "video / reason"],
+                [
+                    "variant",
+                    "cover",
+                    "status",
+                    "title",
+                    "materials",
+                    "duration",
+                    "planned",
+                    "resolution",
+                    "size",
+                    "render s",
+                    "video",
+                    "reason",
+                ],
                 [
                     [
-                        row.variant_index,
+                        f"v{row.variant_index}",
+                        covers.cell(row.cover_key, f"cover v{row.variant_index}"),
                         row.status,
+                        _title(scripts.get(row.variant_index)),
+                        _materials(scripts.get(row.variant_index)),
                         f"{row.duration or 0:.2f}s",
+                        f"{row.planned_duration or 0:.2f}s",
+                        f"{row.width}x{row.height}" if row.width else "-",
                         f"{(row.size_bytes or 0) / 1e6:.1f} MB",
-                        f"{row.width}x{row.height}",
                         row.render_seconds,
-                        store.uri(row.video_key) if row.video_key else row.reason,
+                        _video_link(row, store),
+                        row.reason or "",
                     ]
                     for row in rows
                 ],
             )
         ),
+        "objects": dg.MetadataValue.json({f"v{row.variant_index}": _object_uris(row, store) for row in ready}),
     }
+
+
+def _title(script: VideoScript | None) -> str:
+    return (script.title or "-") if script else "-"
+
+
+def _materials(script: VideoScript | None) -> str:
+    """The media_items ids the video shows, in scene order, so a wrong shot leads back to its source file."""
+    if script is None:
+        return "-"
+    return ", ".join(material_ref(i) for i in dict.fromkeys(int(scene["material_id"]) for scene in script.scenes))
+
+
+def _video_link(row: RenderedVideo, store: ObjectStore) -> str:
+    """The object URI never expires; a store URL that differs from it (presigned S3) is added, but only as an extra."""
+    if not row.video_key:
+        return "-"
+    uri, url = store.uri(row.video_key), store.url(row.video_key)
+    return code(uri) if url == uri else f"{code(uri)} ([presigned link, 1 h]({url}))"
+
+
+def _object_uris(row: RenderedVideo, store: ObjectStore) -> dict[str, str]:
+    keys = {"video": row.video_key, "cover": row.cover_key, "subtitles_ass": row.ass_key, "subtitles_srt": row.srt_key}
+    return {name: store.uri(key) for name, key in keys.items() if key}
 
 
 def render_check_results(
@@ -76,7 +127,7 @@ def render_check_results(
         (
             name,
             bool(by_variant) and all(by_variant.values()),
-            {"failing_variants": [i for i, ok in by_variant.items() if not ok], "videos": details},
+            {"failing_variants": [f"v{i}" for i, ok in by_variant.items() if not ok], "videos": details},
         )
         for name, by_variant in verdicts.items()
     ]

@@ -1,10 +1,14 @@
 """rendered_videos: fan-out one render step per script variant, then fan-in to the request's final status.
 
-With an external merge backend the render step submits and returns; the asset is then materialized by the
-`reconcile_external_merges` schedule once the vendor's videos are imported, not by this run.
+The render checks are the graph asset's own (`check_specs`): the fan-in step verifies the stored videos and records
+the materialization and the checks before it writes the request's final status, so no request reads `completed`
+while its checks are still to run. With an external merge backend the render step submits and returns; the asset
+is then materialized, and its checks evaluated, by the `reconcile_external_merges` schedule once the vendor's
+videos are imported, not by this run.
 """
 
 from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
 
@@ -18,6 +22,7 @@ from video_assets.assets.common import NETWORK_RETRY, begin_stage, fail_stage, i
 from video_assets.assets.render_reports import CHECKS, render_check_results, rendered_videos_metadata, severity
 from video_assets.db.engine import session_scope
 from video_assets.db.repository import RequestCancelled, ensure_not_cancelled, get_request, load_spec, set_progress
+from video_assets.heartbeat import Heartbeat
 from video_assets.partitions import request_partitions
 from video_assets.stages.merging import MergeContext, StoreUnreachable, require_reachable_store, submit_variant
 from video_assets.stages.rendering import STAGE, VariantRender, finish_request, render_variant, script_variants
@@ -78,7 +83,7 @@ def render_one(
         with database.session() as session:
             ensure_not_cancelled(session, request_id)
             spec = load_spec(session, request_id)
-        with stage_workdir(request_id, f"{STAGE}-v{variant_index}") as workdir:
+        with Heartbeat(database.url, request_id), stage_workdir(request_id, f"{STAGE}-v{variant_index}") as workdir:
             if merge.is_external:
                 merging = MergeContext(
                     database.url, object_store.store(), merge.client(), merge.deadline_seconds, workdir
@@ -109,30 +114,57 @@ def render_one(
     return result
 
 
+# Dagster names a graph asset's check outputs after the check's key; the graph returns collect_renders' outputs so.
+CHECK_SPECS = [
+    dg.AssetCheckSpec(name, asset=STAGE, partitions_def=request_partitions, description=description)
+    for name, description in CHECKS.items()
+]
+CHECK_OUTPUTS = [spec.get_python_identifier() for spec in CHECK_SPECS]
+
+
 @dg.op(
-    out=dg.Out(dg.Nothing, is_required=False),
-    description="Writes the aggregate result and the request's final status; a request with no video fails the run.",
+    out={"result": dg.Out(dg.Nothing, is_required=False)}
+    | {output: dg.Out(is_required=False) for output in CHECK_OUTPUTS},
+    retry_policy=NETWORK_RETRY,
+    description="Verifies every ready video (ffprobe, sampled frames), records the materialization and the check "
+    "results, and only then writes the request's final status; a request with no video fails the run.",
 )
 def collect_renders(
     context: dg.OpExecutionContext,
     database: DatabaseResource,
     object_store: ObjectStoreResource,
     renders: list[VariantRender],
-) -> Iterator[dg.Output]:
+) -> Iterator[dg.Output | dg.AssetCheckResult]:
     request_id = context.partition_key
-    status = finish_request(database.url, request_id, renders)
-    if status == "merging":
+    if any(r.status == "merging" for r in renders):
+        finish_request(database.url, request_id, renders)
         merging = [r.variant_index for r in renders if r.status == "merging"]
         context.log.info(
             f"request_id={request_id} stage=merging variants={merging}: submitted; the reconcile schedule "
-            "imports the videos and records this partition's materialization"
+            "imports the videos and records this partition's materialization and checks"
         )
         return
-    if status == "failed":
+    if not any(r.status == "ready" for r in renders):
+        finish_request(database.url, request_id, renders)
         with database.session() as session:
             reason = get_request(session, request_id).error or "no video rendered"
         raise dg.Failure(description=reason, allow_retries=False, metadata={"request_id": request_id})
-    yield dg.Output(None, metadata=rendered_videos_metadata(database.url, request_id, status, object_store.store()))
+    store = object_store.store()
+    with database.session() as session:
+        canvas = load_spec(session, request_id).canvas_size
+    with stage_workdir(request_id, "verify") as workdir:
+        checks = render_check_results(database.url, request_id, canvas, store, workdir)
+    # The same rule finish_request applies below; the materialization and the checks are recorded first, so whoever
+    # reads the request as completed or partial_success finds the checks' verdicts already there.
+    status = "completed" if all(r.status == "ready" for r in renders) else "partial_success"
+    yield dg.Output(
+        None, output_name="result", metadata=rendered_videos_metadata(database.url, request_id, status, store)
+    )
+    for name, passed, details in checks:
+        yield dg.AssetCheckResult(
+            check_name=name, asset_key=STAGE, passed=passed, metadata=details, severity=severity(name)
+        )
+    finish_request(database.url, request_id, renders)
 
 
 @dg.graph_asset(
@@ -141,28 +173,12 @@ def collect_renders(
     group_name="video",
     kinds={"ffmpeg"},
     tags={"stage": STAGE},
-    description="Finished videos of a request (mp4, cover, subtitles), one per script variant.",
+    check_specs=CHECK_SPECS,
+    description="Finished videos of a request (mp4, cover, subtitles), one per script variant: the `videos` table "
+    "shows each cover inline, the materials (#id) its scenes show, duration, resolution, size, status or reason, "
+    "and the video's object URI. The checks run ffprobe and sampled frames on every stored video before the "
+    "request's final status is written.",
 )
-def rendered_videos(video_scripts: None) -> None:
-    return collect_renders(plan_renders(video_scripts).map(render_one).collect())
-
-
-@dg.multi_asset_check(
-    specs=[
-        dg.AssetCheckSpec(name, asset="rendered_videos", partitions_def=request_partitions, description=description)
-        for name, description in CHECKS.items()
-    ],
-    description="ffprobe and sampled frames over every ready video of the request.",
-)
-def rendered_video_checks(
-    context: dg.AssetCheckExecutionContext, database: DatabaseResource, object_store: ObjectStoreResource
-) -> Iterator[dg.AssetCheckResult]:
-    request_id = context.partition_key
-    with database.session() as session:
-        canvas = load_spec(session, request_id).canvas_size
-    with stage_workdir(request_id, "verify") as workdir:
-        results = render_check_results(database.url, request_id, canvas, object_store.store(), workdir)
-    for name, passed, metadata in results:
-        yield dg.AssetCheckResult(
-            check_name=name, asset_key="rendered_videos", passed=passed, metadata=metadata, severity=severity(name)
-        )
+def rendered_videos(video_scripts: None) -> dict[str, Any]:
+    collected = collect_renders(plan_renders(video_scripts).map(render_one).collect())
+    return {output: getattr(collected, output) for output in ["result", *CHECK_OUTPUTS]}

@@ -4,15 +4,17 @@ Both checks block: a request whose scripts break them is failed with the problem
 """
 
 import dagster as dg
+from sqlalchemy import select
 
 from resources.database import DatabaseResource
 from resources.llm import LlmResource
 from video_assets.assets.common import NETWORK_RETRY, begin_stage, fail_stage, retry_or_fail
 from video_assets.assets.media_analyses import media_analyses
-from video_assets.assets.tables import markdown_table
+from video_assets.assets.tables import clip, markdown_table, material_ref
+from video_assets.db.models import VideoScript
 from video_assets.db.repository import fail, load_spec
 from video_assets.partitions import request_partitions
-from video_assets.scripting import MaterialBrief, Script, check_coverage, duration_problem
+from video_assets.scripting import CoverageReport, MaterialBrief, Scene, SeoMeta, check_coverage, duration_problem
 from video_assets.stages.scripting import VariantOutcome, write_scripts
 
 STAGE = "video_scripts"
@@ -26,6 +28,9 @@ STAGE = "video_scripts"
     group_name="video",
     kinds={"python"},
     tags={"stage": STAGE},
+    description="`video_count` scripts in their own styles: scenes (material #id, in-out points, planned duration, "
+    "narration), coverage of the materials per variant, and the SEO pass (3 title candidates and the chosen one, "
+    "description, tags). Both checks block: a failing one fails the request before rendering.",
     check_specs=[
         dg.AssetCheckSpec(
             "script_coverage",
@@ -69,6 +74,12 @@ def video_scripts(
         with database.session() as session:
             fail(session, request_id, STAGE, reason)
         context.log.error(f"request_id={request_id} stage={STAGE} {reason}")
+    with database.session() as session:
+        query = select(VideoScript).where(
+            VideoScript.request_id == request_id,
+            VideoScript.variant_index.in_([o.variant_index for o in written]),
+        )
+        rows = list(session.scalars(query.order_by(VideoScript.variant_index)))
     return dg.MaterializeResult(
         metadata={
             "request_id": request_id,
@@ -79,9 +90,9 @@ def video_scripts(
                 {o.variant_index: round((o.share_used or 0) * 100, 1) for o in written}
             ),
             "titles": dg.MetadataValue.json({o.variant_index: o.title for o in written}),
-            "scenes": dg.MetadataValue.md(
-                "\n\n".join(_scene_table(o.variant_index, o.style, o.script) for o in written if o.script)
-            ),
+            "coverage": dg.MetadataValue.md(_coverage_table(rows)),
+            "seo": dg.MetadataValue.md("\n\n".join(_seo_block(row) for row in rows)),
+            "scenes": dg.MetadataValue.md("\n\n".join(_scene_table(row) for row in rows)),
         },
         check_results=[
             dg.AssetCheckResult(check_name=name, passed=not found, metadata={"problems": found})
@@ -107,17 +118,55 @@ def _check_problems(
     return problems
 
 
-def _scene_table(index: int, style: str, script: Script) -> str:
-    rows = [
+def _coverage_table(rows: list[VideoScript]) -> str:
+    table = []
+    for row in rows:
+        coverage = CoverageReport.model_validate(row.coverage)
+        table.append(
+            [
+                f"v{row.variant_index}",
+                row.style,
+                f"{row.planned_duration:.1f}s",
+                f"{coverage.share_used:.0%}",
+                ", ".join(material_ref(i) for i in coverage.used_ids) or "-",
+                ", ".join(material_ref(i) for i in coverage.unused_ids) or "-",
+                ", ".join(material_ref(i) for i in coverage.video_ids_missing) or "-",
+                "yes" if coverage.ok else f"no: {coverage.reason()}",
+                row.prompt_version or "-",
+            ]
+        )
+    return markdown_table(
+        ["variant", "style", "planned", "share used", "used", "unused", "videos missing", "ok", "prompt"], table
+    )
+
+
+def _seo_block(row: VideoScript) -> str:
+    """The chosen title is the first candidate no earlier variant took; the table marks which one that was."""
+    if not row.seo:
+        return f"**v{row.variant_index}**: no SEO metadata"
+    seo = SeoMeta.model_validate(row.seo)
+    titles = markdown_table(
+        ["candidate", "title", "chosen"],
+        [[n + 1, title, "chosen" if title == row.title else ""] for n, title in enumerate(seo.titles)],
+    )
+    return (
+        f"**v{row.variant_index} ({row.style})** title: {row.title}\n\n{titles}\n\n"
+        f"description: {clip(seo.description, 600)}\n\ntags: {', '.join(seo.tags)}"
+    )
+
+
+def _scene_table(row: VideoScript) -> str:
+    scenes = [Scene.model_validate(scene) for scene in row.scenes]
+    table = [
         [
             n,
-            scene.material_id,
+            material_ref(scene.material_id),
             f"{scene.in_point:.1f}-{scene.out_point:.1f}",
             f"{scene.planned_duration:.1f}s",
             scene.narration,
         ]
-        for n, scene in enumerate(script.scenes)
+        for n, scene in enumerate(scenes)
     ]
-    return f"**v{index} ({style})** hook: {script.hook}\n\n" + markdown_table(
-        ["#", "material", "in-out", "duration", "narration"], rows
+    return f"**v{row.variant_index} ({row.style})** hook: {row.hook}\n\n" + markdown_table(
+        ["scene", "material", "in-out", "duration", "narration"], table
     )

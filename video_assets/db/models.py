@@ -39,6 +39,8 @@ class VideoRequest(Timestamped, Base):
     dagster_run_id: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # Touched every few seconds by the process running one of the request's steps (video_assets/heartbeat.py).
+    heartbeat_at: Mapped[datetime | None]
 
 
 class MediaItem(Timestamped, Base):

@@ -1,0 +1,114 @@
+"""Proof that someone is still working on a request: the process running one of its steps touches
+`video_requests.heartbeat_at` from a background thread every few seconds.
+
+A run whose worker died says nothing, so silence is the signal: the stalled-run sensor fails a run whose request has
+not been touched (and whose event log has been quiet) for longer than `stalled_after_seconds`. The thread writes
+only the timestamp, never the request's status, so a late beat cannot undo anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from video_assets.db.engine import session_scope
+from video_assets.db.models import VideoRequest, utcnow
+from video_assets.settings import PREFIX, env
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HeartbeatSettings:
+    interval_seconds: float
+    stalled_after_seconds: float
+
+
+def heartbeat_settings() -> HeartbeatSettings:
+    """`VIDEO_ASSETS_HEARTBEAT_SECONDS` (10) and `VIDEO_ASSETS_STALLED_AFTER_SECONDS` (60). The stall threshold must
+    span at least three beats, so one slow database write never makes a busy run look dead."""
+    settings = HeartbeatSettings(float(env("HEARTBEAT_SECONDS", "10")), float(env("STALLED_AFTER_SECONDS", "60")))
+    if settings.interval_seconds <= 0 or settings.stalled_after_seconds < 3 * settings.interval_seconds:
+        raise ValueError(
+            f"{PREFIX}STALLED_AFTER_SECONDS ({settings.stalled_after_seconds:g}) must be at least three times "
+            f"{PREFIX}HEARTBEAT_SECONDS ({settings.interval_seconds:g}), which must be positive"
+        )
+    return settings
+
+
+def touch(database_url: str, request_id: str) -> None:
+    # `updated_at` keeps meaning "the request's state last changed" (housekeeping's stuck rule reads it), so the
+    # column's onupdate default is overridden with its own value.
+    with session_scope(database_url) as session:
+        session.execute(
+            update(VideoRequest)
+            .where(VideoRequest.id == request_id)
+            .values(heartbeat_at=utcnow(), updated_at=VideoRequest.updated_at)
+        )
+
+
+def last_heartbeats(session: Session, request_ids: Collection[str]) -> dict[str, datetime | None]:
+    rows = session.execute(select(VideoRequest.id, VideoRequest.heartbeat_at).where(VideoRequest.id.in_(request_ids)))
+    return {request_id: beat for request_id, beat in rows}
+
+
+class Heartbeat:
+    """Touches the request now and then every `interval_seconds` from a daemon thread, until `stop()` or the end of
+    the `with` block. A failed write is logged once and retried by every later beat: a database blip must not fail a
+    step, and the next successful beat is all the watcher needs."""
+
+    def __init__(self, database_url: str, request_id: str, settings: HeartbeatSettings | None = None) -> None:
+        self._database_url = database_url
+        self._request_id = request_id
+        self._interval = (settings or heartbeat_settings()).interval_seconds
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{request_id}", daemon=True)
+
+    def start(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def stop_soon(self) -> None:
+        """No beat starts after this; returns at once, so it is safe from any thread, this one included."""
+        self._stopping.set()
+
+    def stop(self) -> None:
+        """As `stop_soon`, then waits for a write in flight for one interval, not for a hung server."""
+        self.stop_soon()
+        self._thread.join(timeout=self._interval)
+
+    def __enter__(self) -> Heartbeat:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def _run(self) -> None:
+        failing = False
+        while not self._stopping.is_set():
+            try:
+                touch(self._database_url, self._request_id)
+                failing = False
+            except Exception as error:  # noqa: BLE001 - any failure of one beat is retried by the next
+                if not failing:
+                    log.warning("heartbeat for request %s failed, retrying every beat: %s", self._request_id, error)
+                failing = True
+            self._stopping.wait(self._interval)
+
+
+def beat_while_alive(owner: object, database_url: str, request_id: str) -> Heartbeat:
+    """A heartbeat that stops when `owner` is garbage collected. Given a step's execution context it lasts exactly
+    as long as the step: Dagster drops the context when the step ends, and a step process ends with its step anyway."""
+    heartbeat = Heartbeat(database_url, request_id).start()
+    weakref.finalize(owner, heartbeat.stop_soon)
+    return heartbeat

@@ -23,7 +23,8 @@ VENV=${VENV:-$REPO/.venv}
 VENV=$(cd "$REPO" && cd "$VENV" && pwd)
 BIN=$VENV/bin
 PY=$BIN/python
-HOME_DIR=$(mkdir -p "${VIDEO_ASSETS_HOME:-$REPO/.video_assets}" && cd "${VIDEO_ASSETS_HOME:-$REPO/.video_assets}" && pwd)
+HOME_DIR=${VIDEO_ASSETS_HOME:-$REPO/.video_assets}
+HOME_DIR=$(mkdir -p "$HOME_DIR" && cd "$HOME_DIR" && pwd)
 PROD=$HOME_DIR/prod
 PIDS=$PROD/pids
 ENV_FILE=$PROD/env
@@ -44,7 +45,9 @@ pid_of() { [ -f "$PIDS" ] && awk -v name="$1" '$1 == name { print $2 }' "$PIDS" 
 record() { echo "$1 $2" >>"$PIDS"; }
 
 # A recorded pid is only ours while it still runs the command we started (pids are recycled).
-declare -A MARKERS=([postgres]=postgres [s3]=moto_server [code-server]=code-server [webserver]=dagster-webserver [daemon]=dagster-daemon)
+declare -A MARKERS=(
+  [postgres]=postgres [s3]=moto_server [code-server]=code-server [webserver]=dagster-webserver [daemon]=dagster-daemon
+)
 ours() {
   local name=$1 pid=$2
   alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "${MARKERS[$name]}"
@@ -97,19 +100,38 @@ wait_for() {
 
 free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-port_in_use() { "$PY" -c 'import socket, sys; s = socket.socket(); sys.exit(s.connect_ex(("127.0.0.1", int(sys.argv[1]))) != 0)' "$1"; }
+port_in_use() {
+  "$PY" -c 'import socket, sys; sys.exit(socket.socket().connect_ex(("127.0.0.1", int(sys.argv[1]))) != 0)' "$1"
+}
 
 http_ok() { "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=3)' "$1"; }
 
+# graphql QUERY: the `data` of the webserver's answer, as JSON (what the UI itself asks).
+graphql() {
+  "$PY" - "http://127.0.0.1:$WEB_PORT/graphql" "$1" <<'EOF'
+import json, sys, urllib.request
+body = json.dumps({"query": sys.argv[2]}).encode()
+request = urllib.request.Request(sys.argv[1], body, {"Content-Type": "application/json"})
+print(json.dumps(json.load(urllib.request.urlopen(request, timeout=30))["data"]))
+EOF
+}
+
 # Every required daemon (sensors, run queue, monitoring, run retries...) has a recent heartbeat, as the UI shows it.
 daemons_healthy() {
-  "$PY" - "http://127.0.0.1:$WEB_PORT/graphql" <<'EOF'
-import json, sys, urllib.request
-query = "{ instance { daemonHealth { allDaemonStatuses { required healthy } } } }"
-request = urllib.request.Request(sys.argv[1], json.dumps({"query": query}).encode(), {"Content-Type": "application/json"})
-statuses = json.load(urllib.request.urlopen(request, timeout=5))["data"]["instance"]["daemonHealth"]["allDaemonStatuses"]
-sys.exit(not all(status["healthy"] for status in statuses if status["required"]))
-EOF
+  graphql '{ instance { daemonHealth { allDaemonStatuses { required healthy } } } }' | "$PY" -c '
+import json, sys
+statuses = json.load(sys.stdin)["instance"]["daemonHealth"]["allDaemonStatuses"]
+sys.exit(not all(status["healthy"] for status in statuses if status["required"]))'
+}
+
+# `loaded`, or the error the webserver shows for the video_assets location.
+location_state() {
+  graphql '{ workspaceOrError { ... on Workspace { locationEntries { name locationOrLoadError {
+    __typename ... on PythonError { message } } } } } }' | "$PY" -c '
+import json, sys
+entries = json.load(sys.stdin)["workspaceOrError"]["locationEntries"]
+location = next(entry for entry in entries if entry["name"] == "video_assets")["locationOrLoadError"] or {}
+print("loaded" if location.get("__typename") == "RepositoryLocation" else location.get("message", "not loaded"))'
 }
 
 # start NAME COMMAND...: run COMMAND in the background as the leader of a new process group, logging to logs/NAME.log.
@@ -124,15 +146,16 @@ pg_bin() {
   command -v "$1" 2>/dev/null && return
   local found
   found=$(ls /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -n 1)
-  [ -n "$found" ] || die "$1 not found: install postgresql (make system-deps) or set VIDEO_ASSETS_PROD_DATABASE_SERVER"
-  echo "$found"
+  [ -n "$found" ] && echo "$found"
 }
 
 # initdb refuses to run as root; the Debian package creates a `postgres` user.
 as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 start_cluster() {
-  local port=$1 dir=$PG
+  local port=$1 dir=$PG initdb pg_ctl
+  initdb=$(pg_bin initdb) && pg_ctl=$(pg_bin pg_ctl) ||
+    die "initdb/pg_ctl not found: install postgresql (make system-deps) or set VIDEO_ASSETS_PROD_DATABASE_SERVER"
   # The postgres user must reach the data directory; a home under a private directory (pytest's tmp) cannot be,
   # so the cluster then lives in a temporary directory that pg/ links to.
   if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$PROD"; then
@@ -142,10 +165,10 @@ start_cluster() {
     mkdir -p "$PG"
   fi
   [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir"
-  as_postgres "$(pg_bin initdb)" -D "$dir/data" --auth=trust -U postgres -E UTF8 --no-sync >"$LOGS/initdb.log" 2>&1 ||
+  as_postgres "$initdb" -D "$dir/data" --auth=trust -U postgres -E UTF8 --no-sync >"$LOGS/initdb.log" 2>&1 ||
     die "initdb failed" "$LOGS/initdb.log"
   # Throwaway data: no fsync. The log goes to a file this shell opens, since the postgres user may not reach logs/.
-  as_postgres "$(pg_bin pg_ctl)" -D "$dir/data" -w -t "$START_TIMEOUT" -o "-p $port -k $dir \
+  as_postgres "$pg_ctl" -D "$dir/data" -w -t "$START_TIMEOUT" -o "-p $port -k $dir \
     -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c full_page_writes=off" start \
     >"$LOGS/postgres.log" 2>&1 </dev/null || die "Postgres did not start" "$LOGS/postgres.log"
   record postgres "$(head -n 1 "$dir/data/postmaster.pid")"
@@ -258,7 +281,8 @@ cmd_up() {
 import os, shlex
 from urllib.parse import unquote, urlsplit
 url = urlsplit(os.environ["VIDEO_ASSETS_PROD_DATABASE_SERVER"])
-for name, value in (("host", url.hostname), ("port", url.port or 5432), ("user", url.username), ("password", url.password)):
+parts = {"host": url.hostname, "port": url.port or 5432, "user": url.username, "password": url.password}
+for name, value in parts.items():
     print(f"pg_{name}={shlex.quote(unquote(str(value or '')))}")
 EOF
     )"
@@ -343,12 +367,19 @@ EOF
   local upgrade=$!
   "$BIN/dagster" instance migrate >"$LOGS/dagster-migrate.log" 2>&1 ||
     die "dagster instance migrate failed" "$LOGS/dagster-migrate.log"
+  # Pools are created up front: left to `default_limit`, the first runs to claim a pool at the same moment race to
+  # create its row, and Postgres aborts the losers' transactions (seen with three requests at once).
+  for pool in fetch llm render; do
+    "$BIN/dagster" instance concurrency set "$pool" 2 >>"$LOGS/dagster-migrate.log" 2>&1 ||
+      die "could not create the $pool pool" "$LOGS/dagster-migrate.log"
+  done
   wait "$upgrade" || die "video-assets db upgrade failed" "$LOGS/migrate.log"
   wait_for s3 "$LOGS/s3.log" "answer on port $s3_port" http_ok "http://127.0.0.1:$s3_port"
   "$PY" - >"$LOGS/bucket.log" 2>&1 <<'EOF' || die "could not create the bucket" "$LOGS/bucket.log"
 import os
 import boto3
-s3 = boto3.client("s3", endpoint_url=os.environ["VIDEO_ASSETS_S3_ENDPOINT_URL"], region_name=os.environ["VIDEO_ASSETS_S3_REGION"])
+endpoint, region = os.environ["VIDEO_ASSETS_S3_ENDPOINT_URL"], os.environ["VIDEO_ASSETS_S3_REGION"]
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name=region)
 bucket = os.environ["VIDEO_ASSETS_S3_BUCKET"]
 if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
     s3.create_bucket(Bucket=bucket)
@@ -362,6 +393,10 @@ EOF
   start webserver "$BIN/dagster-webserver" -h 127.0.0.1 -p "$WEB_PORT" -w "$PROD/workspace.yaml"
   start daemon "$BIN/dagster-daemon" run -w "$PROD/workspace.yaml"
   wait_for webserver "$LOGS/webserver.log" "answer on port $WEB_PORT" http_ok "http://127.0.0.1:$WEB_PORT/server_info"
+  # The code server also "starts" when the code fails to import; the webserver knows which it was.
+  local location
+  location=$(location_state)
+  [ "$location" = loaded ] || die "the code location did not load: $location" "$LOGS/code-server.log"
   wait_for daemon "$LOGS/daemon.log" "heartbeats from every daemon" daemons_healthy
   say "up: http://127.0.0.1:$WEB_PORT (settings: $ENV_FILE, pids: $PIDS, logs: $LOGS/)"
 }

@@ -64,7 +64,12 @@ def test_prod_up_serves_the_location_in_production_mode_and_prod_down_stops_ever
 ) -> None:
     home = tmp_path / "home"
     port = free_port()
-    env = {**os.environ, "VIDEO_ASSETS_HOME": str(home), "VIDEO_ASSETS_PROD_WEB_PORT": str(port)}
+    env = {
+        **os.environ,
+        "VIDEO_ASSETS_HOME": str(home),
+        "VIDEO_ASSETS_PROD_WEB_PORT": str(port),
+        "VIDEO_ASSETS_RENDER_PRESET": "ultrafast",
+    }
     env.pop("DAGSTER_HOME", None)
     started = prod("up", env)
     try:
@@ -80,6 +85,7 @@ def test_prod_up_serves_the_location_in_production_mode_and_prod_down_stops_ever
         assert settings["VIDEO_ASSETS_DATABASE_URL"].startswith("postgresql+psycopg2://")
         assert settings["DAGSTER_HOME"] == str(home / "prod" / "dagster")
         assert str(REPO / "examples" / "media") in settings["VIDEO_ASSETS_LOCAL_ROOTS"].split(":")
+        assert settings["VIDEO_ASSETS_RENDER_PRESET"] == "ultrafast", "the caller's settings reach the processes"
         assert (home / "prod" / "dagster" / "dagster.yaml").read_text() == (REPO / "dagster.yaml").read_text()
 
         answer = requests.post(f"http://127.0.0.1:{port}/graphql", json={"query": OVERVIEW}, timeout=30).json()

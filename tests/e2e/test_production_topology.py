@@ -1,0 +1,211 @@
+"""The production topology end to end: `scripts/prod.sh up` starts Postgres, the S3 server, the gRPC code server,
+the webserver and the daemon; requests go in through the CLI and come out through the daemon's sensor, runs in
+their own processes, and the webserver's GraphQL, as an operator would see them."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pytest
+from sqlalchemy import select
+
+from tests.e2e.graphql import GraphQL
+from tests.harness.postgres import free_port
+from tests.media_samples import clip, photo
+from tests.operations.cli_process import CLI, wait_for
+from video_assets.db.engine import session_scope
+from video_assets.db.models import DeadLetter, RenderedVideo, VideoRequest
+
+REPO = Path(__file__).resolve().parents[2]
+PROD = REPO / "scripts" / "prod.sh"
+STAGES = ["media_items", "media_analyses", "video_scripts", "rendered_videos"]
+TERMINAL = {"completed", "partial_success", "failed", "cancelled"}
+ARTICLE = "# 实验室\n\n宇航员检查火箭模型。\n\n彩条画面用于设备自检。\n\n咖啡之后开始工作。"
+
+
+@dataclass
+class Deployment:
+    home: Path
+    env: dict[str, str]
+    web: str
+    materials: Path
+    graphql: GraphQL
+
+    @property
+    def database_url(self) -> str:
+        return self.env["VIDEO_ASSETS_DATABASE_URL"]
+
+    def cli(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([CLI, *args], env=self.env, capture_output=True, text=True, timeout=timeout)
+
+    def submit(self, name: str, **fields: object) -> str:
+        request = {
+            "title": name,
+            "markdown": ARTICLE,
+            "materials": [{"uri": str(self.materials / file)} for file in ("astronaut.jpg", "rocket.jpg", "bars.mp4")],
+            "video_count": 1,
+            "aspect": "1:1",
+            "target_duration": 15,
+            **fields,
+        }
+        path = self.home / f"{name}.json"
+        path.write_text(json.dumps(request, ensure_ascii=False), encoding="utf-8")
+        result = self.cli("submit", str(path))
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    def statuses(self, request_ids: list[str]) -> dict[str, str]:
+        with session_scope(self.database_url) as session:
+            rows = session.execute(select(VideoRequest.id, VideoRequest.status).where(VideoRequest.id.in_(request_ids)))
+            return dict(rows.all())
+
+
+def started_processes(home: Path) -> dict[str, int]:
+    """What prod.sh recorded: one `name pid` line per process it started."""
+    pids = home / "prod" / "pids"
+    lines = pids.read_text().splitlines() if pids.exists() else []
+    return {name: int(pid) for name, pid in (line.split() for line in lines if line.strip())}
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    home = tmp_path_factory.mktemp("prod-home")
+    materials = home / "materials"
+    photo("astronaut", materials / "astronaut.jpg")
+    photo("rocket", materials / "rocket.jpg")
+    clip(materials / "bars.mp4", 640, 360, seconds=3, source="smptebars")
+    port = free_port()
+    env = {
+        **os.environ,
+        "VIDEO_ASSETS_HOME": str(home),
+        "VIDEO_ASSETS_PROD_WEB_PORT": str(port),
+        "VIDEO_ASSETS_LOCAL_ROOTS": str(materials),
+        "VIDEO_ASSETS_RENDER_PRESET": "ultrafast",
+    }
+    started = subprocess.run(["bash", str(PROD), "up"], env=env, capture_output=True, text=True, timeout=300)
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr
+        prod_env = dict(line.split("=", 1) for line in (home / "prod" / "env").read_text().splitlines() if "=" in line)
+        web = f"http://127.0.0.1:{port}"
+        yield Deployment(home, {**os.environ, **prod_env}, web, materials, GraphQL(web))
+    finally:
+        pids = started_processes(home)
+        stopped = subprocess.run(["bash", str(PROD), "down"], env=env, capture_output=True, text=True, timeout=120)
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+        assert not [name for name, pid in pids.items() if process_alive(pid)], "prod.sh down left processes behind"
+
+
+def test_submitted_requests_are_launched_by_the_daemon_and_complete_in_s3_and_postgres(deployment: Deployment) -> None:
+    submitted_at = time.monotonic()
+    request_ids = [deployment.submit(f"生产{index}") for index in range(3)]
+
+    wait_for(lambda: set(deployment.statuses(request_ids).values()) <= TERMINAL, 900, "three terminal requests")
+    elapsed = time.monotonic() - submitted_at
+
+    assert deployment.statuses(request_ids) == dict.fromkeys(request_ids, "completed")
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=deployment.env["VIDEO_ASSETS_S3_ENDPOINT_URL"],
+        aws_access_key_id=deployment.env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=deployment.env["AWS_SECRET_ACCESS_KEY"],
+        region_name="us-east-1",
+    )
+    with session_scope(deployment.database_url) as session:
+        videos = list(session.scalars(select(RenderedVideo).where(RenderedVideo.request_id.in_(request_ids))))
+    assert len(videos) == 3
+    bucket = deployment.env["VIDEO_ASSETS_S3_BUCKET"]
+    for video in videos:
+        assert s3.head_object(Bucket=bucket, Key=video.video_key)["ContentLength"] > 10_000
+    assert set(request_ids) <= set(deployment.graphql.partition_keys("rendered_videos"))
+    for stage in STAGES:
+        events = deployment.graphql.materializations(stage, request_ids)
+        assert {event["partition"] for event in events} == set(request_ids), stage
+        assert all(event["metadataEntries"] for event in events)
+    run_ids = {event["runId"] for event in deployment.graphql.materializations("rendered_videos", request_ids)}
+    assert len(run_ids) == 3, "one run per request"
+    for request_id in request_ids:
+        for asset, check in (("video_scripts", "script_coverage"), ("rendered_videos", "duration_matches_plan")):
+            [execution, *_] = deployment.graphql.check_executions(asset, check, request_id)
+            assert execution["evaluation"]["success"] is True, (asset, check, request_id)
+    (deployment.home / "timings.json").write_text(json.dumps({"three_requests_submit_to_completed_s": elapsed}))
+    print(f"production mode: 3 requests from submit to completed in {elapsed:.1f} s")
+
+
+def test_a_backfill_of_two_partitions_launched_through_graphql_completes(deployment: Deployment) -> None:
+    request_ids = [deployment.submit(f"回填{index}") for index in range(2)]
+    wait_for(lambda: set(deployment.statuses(request_ids).values()) <= TERMINAL, 900, "two terminal requests")
+    before = {
+        request_id: len(deployment.graphql.materializations("rendered_videos", [request_id]))
+        for request_id in request_ids
+    }
+
+    backfill = deployment.graphql.launch_backfill(request_ids, STAGES)
+
+    wait_for(
+        lambda: deployment.graphql.backfill_status(backfill) not in ("REQUESTED", "CANCELING"), 900, "the backfill"
+    )
+    assert deployment.graphql.backfill_status(backfill) in ("COMPLETED", "COMPLETED_SUCCESS")
+    for request_id in request_ids:
+        assert len(deployment.graphql.materializations("rendered_videos", [request_id])) == before[request_id] + 1
+    assert deployment.statuses(request_ids) == dict.fromkeys(request_ids, "completed")
+
+
+def run_worker_pids(graphql: GraphQL, run_id: str) -> list[int]:
+    """The run worker's pid, from the engine event the launcher logs for the run, and every process below it."""
+    pids = [int(match) for message in graphql.engine_messages(run_id) for match in re.findall(r"pid: (\d+)", message)]
+    table = subprocess.run(["ps", "-eo", "pid=,ppid="], capture_output=True, text=True, check=True).stdout
+    children: dict[int, list[int]] = {}
+    for pid, ppid in (map(int, line.split()) for line in table.splitlines() if line.strip()):
+        children.setdefault(ppid, []).append(pid)
+    found, stack = [], [pid for pid in dict.fromkeys(pids) if process_alive(pid)]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, []))
+    return found
+
+
+def test_a_sigkilled_run_worker_is_detected_and_the_request_never_stays_processing(deployment: Deployment) -> None:
+    request_id = deployment.submit("强杀", target_duration=25)
+
+    def rendering() -> str | None:
+        with session_scope(deployment.database_url) as session:
+            request = session.get(VideoRequest, request_id)
+            if request is None or request.stage != "rendered_videos" or request.progress <= 0.05:
+                return None
+            return request.dagster_run_id
+
+    wait_for(lambda: rendering() is not None, 600, "the render to be under way")
+    run_id = rendering()
+    assert run_id
+    victims = run_worker_pids(deployment.graphql, run_id)
+    assert victims, "the run worker process was not found"
+    killed_at = time.monotonic()
+    for pid in victims:
+        os.kill(pid, signal.SIGKILL)
+
+    wait_for(lambda: deployment.statuses([request_id])[request_id] in TERMINAL, 900, "a terminal request")
+    settled = time.monotonic() - killed_at
+
+    status = deployment.statuses([request_id])[request_id]
+    with session_scope(deployment.database_url) as session:
+        letters = list(session.scalars(select(DeadLetter).filter_by(request_id=request_id)))
+    assert status == "completed" or (status == "failed" and letters), (status, letters)
+    print(f"SIGKILLed run worker: request {status} {settled:.1f} s after the kill")

@@ -29,5 +29,7 @@ def record_failed_run(database: DatabaseResource, run: dg.DagsterRun, message: s
 )
 def dead_letter_sensor(context: dg.RunFailureSensorContext, database: DatabaseResource) -> None:
     run = context.dagster_run
+    if run.tags.get("dagster/will_retry") == "true":
+        return  # the daemon's run retries resume it from failure; only the last failure is a dead letter
     if not record_failed_run(database, run, context.failure_event.message) and run.tags.get(PARTITION_TAG):
         context.log.warning(f"run {run.run_id} failed for unknown request {run.tags[PARTITION_TAG]}")

@@ -18,8 +18,10 @@ import boto3
 import pytest
 from sqlalchemy import select
 
+from sensors.liveness import process_exists
 from tests.e2e.graphql import GraphQL
 from tests.harness.postgres import free_port
+from tests.harness.processes import process_tree, recorded_processes
 from tests.media_samples import clip, photo
 from tests.operations.cli_process import CLI, wait_for
 from video_assets.db.engine import session_scope
@@ -69,21 +71,6 @@ class Deployment:
             return dict(rows.all())
 
 
-def started_processes(home: Path) -> dict[str, int]:
-    """What prod.sh recorded: one `name pid` line per process it started."""
-    pids = home / "prod" / "pids"
-    lines = pids.read_text().splitlines() if pids.exists() else []
-    return {name: int(pid) for name, pid in (line.split() for line in lines if line.strip())}
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     home = tmp_path_factory.mktemp("prod-home")
@@ -106,10 +93,10 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         web = f"http://127.0.0.1:{port}"
         yield Deployment(home, {**os.environ, **prod_env}, web, materials, GraphQL(web))
     finally:
-        pids = started_processes(home)
+        pids = recorded_processes(home)
         stopped = subprocess.run(["bash", str(PROD), "down"], env=env, capture_output=True, text=True, timeout=120)
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
-        assert not [name for name, pid in pids.items() if process_alive(pid)], "prod.sh down left processes behind"
+        assert not [name for name, pid in pids.items() if process_exists(pid)], "prod.sh down left processes behind"
 
 
 def test_submitted_requests_are_launched_by_the_daemon_and_complete_in_s3_and_postgres(deployment: Deployment) -> None:
@@ -170,16 +157,7 @@ def test_a_backfill_of_two_partitions_launched_through_graphql_completes(deploym
 def run_worker_pids(graphql: GraphQL, run_id: str) -> list[int]:
     """The run worker's pid, from the engine event the launcher logs for the run, and every process below it."""
     pids = [int(match) for message in graphql.engine_messages(run_id) for match in re.findall(r"pid: (\d+)", message)]
-    table = subprocess.run(["ps", "-eo", "pid=,ppid="], capture_output=True, text=True, check=True).stdout
-    children: dict[int, list[int]] = {}
-    for pid, ppid in (map(int, line.split()) for line in table.splitlines() if line.strip()):
-        children.setdefault(ppid, []).append(pid)
-    found, stack = [], [pid for pid in dict.fromkeys(pids) if process_alive(pid)]
-    while stack:
-        pid = stack.pop()
-        found.append(pid)
-        stack.extend(children.get(pid, []))
-    return found
+    return sorted(process_tree(pid for pid in dict.fromkeys(pids) if process_exists(pid)))
 
 
 def test_a_sigkilled_run_worker_is_detected_and_the_request_never_stays_processing(deployment: Deployment) -> None:

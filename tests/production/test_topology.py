@@ -9,7 +9,9 @@ from pathlib import Path
 
 import requests
 
+from sensors.liveness import process_exists
 from tests.harness.postgres import free_port
+from tests.harness.processes import process_tree, recorded_processes
 from tests.operations.cli_process import CLI
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,32 +35,6 @@ def prod(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["bash", str(PROD), command], env=env, capture_output=True, text=True, timeout=300)
 
 
-def recorded(home: Path) -> dict[str, int]:
-    lines = (home / "prod" / "pids").read_text().splitlines()
-    return {name: int(pid) for name, pid in (line.split() for line in lines)}
-
-
-def process_tree(roots: list[int]) -> set[int]:
-    table = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True, check=True).stdout
-    children: dict[int, list[int]] = {}
-    for pid, ppid in (map(int, line.split()) for line in table.splitlines()):
-        children.setdefault(ppid, []).append(pid)
-    found, stack = set(), list(roots)
-    while stack:
-        pid = stack.pop()
-        found.add(pid)
-        stack.extend(children.get(pid, []))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def test_prod_up_serves_the_location_in_production_mode_and_prod_down_stops_everything_it_started(
     tmp_path: Path,
 ) -> None:
@@ -74,7 +50,7 @@ def test_prod_up_serves_the_location_in_production_mode_and_prod_down_stops_ever
     started = prod("up", env)
     try:
         assert started.returncode == 0, started.stderr
-        pids = recorded(home)
+        pids = recorded_processes(home)
         assert set(pids) == PROCESSES
         everything = process_tree(list(pids.values()))
         assert len(everything) > len(pids), "the code server runs its code in a child process"
@@ -105,7 +81,7 @@ def test_prod_up_serves_the_location_in_production_mode_and_prod_down_stops_ever
     finally:
         stopped = prod("down", env)
     assert stopped.returncode == 0, stopped.stderr
-    assert not [pid for pid in everything if alive(pid)], "prod.sh down left processes behind"
+    assert not [pid for pid in everything if process_exists(pid)], "prod.sh down left processes behind"
     assert not (home / "prod" / "pids").exists()
     assert prod("down", env).returncode == 0, "down is idempotent"
     assert prod("status", env).returncode != 0

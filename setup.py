@@ -5,6 +5,7 @@ DAGSTER = [
     "dagster-webserver==1.13.27",
     "dagster-postgres==0.29.27",
     "dagster-aws==0.29.27",
+    "dagster-celery[redis]==0.29.27",
 ]
 
 setup(
@@ -32,18 +33,25 @@ setup(
         "opencv-python-headless>=4.9",
         "ffmpeg-python==0.2.0",
         "openai>=1.30",
+        # 4.x: its inline HTML and link rules run in linear time on unclosed constructs.
+        "markdown-it-py>=4.0",
+        "jieba>=0.42.1",
+        "pypinyin>=0.51",
+        "feedparser>=6.0.11",
+        "markdownify>=0.13",
     ],
     extras_require={
         "dev": [
             "pytest>=8",
             "pytest-xdist>=3.5",
+            "hypothesis>=6.100",
             "moto[server]>=5.0",
             "ruff>=0.5",
             "scikit-image>=0.22",
             "selenium>=4",
             "jsonschema>=4",
         ],
-        "edge": ["edge-tts>=6.1"],
+        "edge": ["edge-tts>=7.0"],
     },
     entry_points={"console_scripts": ["video-assets=video_assets.cli:main"]},
 )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 from pydantic import Field
 
+from executors.queues import MAINTENANCE, on_queue
 from resources.database import DatabaseResource
 from resources.object_store import ObjectStoreResource
 from sensors.liveness import live_request_runs
@@ -51,7 +52,10 @@ class TempObjectConfig(dg.Config):
     ttl_seconds: int = Field(86400, description="Objects under requests/<id>/tmp/ older than this are deleted.")
 
 
-@dg.op(description="Removes the working dirs of finished or unknown requests, and anything else untouched for a day.")
+@dg.op(
+    tags=on_queue(MAINTENANCE),
+    description="Removes the working dirs of finished or unknown requests, and anything else untouched for a day.",
+)
 def expire_temp_dirs(context: dg.OpExecutionContext, config: TempDirConfig, database: DatabaseResource) -> None:
     root = load_settings().temp_dir
     ids = housekeeping.request_dir_ids(root)
@@ -70,7 +74,10 @@ def expire_temp_dirs(context: dg.OpExecutionContext, config: TempDirConfig, data
     context.log.info(f"removed {len(removed)} entries under {root}: {capped(removed, LOG_CAP)}")
 
 
-@dg.op(description="Fails queued or processing requests that no run is working on any more, with a dead letter.")
+@dg.op(
+    tags=on_queue(MAINTENANCE),
+    description="Fails queued or processing requests that no run is working on any more, with a dead letter.",
+)
 def fail_stuck_requests(context: dg.OpExecutionContext, config: StuckRequestConfig, database: DatabaseResource) -> None:
     updated_before = datetime.now(UTC) - timedelta(seconds=config.stuck_after_seconds)
     with database.session() as session:
@@ -101,7 +108,10 @@ def fail_stuck_requests(context: dg.OpExecutionContext, config: StuckRequestConf
     )
 
 
-@dg.op(description="Deletes the partitions of requests that finished long ago, so the partition count stays bounded.")
+@dg.op(
+    tags=on_queue(MAINTENANCE),
+    description="Deletes the partitions of requests that finished long ago, so the partition count stays bounded.",
+)
 def delete_expired_partitions(
     context: dg.OpExecutionContext, config: PartitionRetentionConfig, database: DatabaseResource
 ) -> None:
@@ -125,7 +135,10 @@ def delete_expired_partitions(
     context.log.info(f"deleted {len(expired)} of {len(existing)} request partitions: {capped(expired, LOG_CAP)}")
 
 
-@dg.op(description="Deletes objects under requests/<id>/tmp/ older than their TTL.")
+@dg.op(
+    tags=on_queue(MAINTENANCE),
+    description="Deletes objects under requests/<id>/tmp/ older than their TTL.",
+)
 def expire_temp_objects(
     context: dg.OpExecutionContext, config: TempObjectConfig, object_store: ObjectStoreResource
 ) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from executors.queues import MAINTENANCE, on_queue
 from resources.database import DatabaseResource
 from resources.ingest import IngestResource
 from resources.merge import MergeResource
@@ -74,7 +75,10 @@ def _record_rendered_videos(
     context.log.info(f"request_id={request_id} stage={STAGE} status={status}: imported from {context.op.name}")
 
 
-@dg.op(description="Polls pending external merge jobs in batches, imports finished videos, fails overdue jobs.")
+@dg.op(
+    tags=on_queue(MAINTENANCE),
+    description="Polls pending external merge jobs in batches, imports finished videos, fails overdue jobs.",
+)
 def reconcile_external_merges(
     context: dg.OpExecutionContext,
     database: DatabaseResource,

@@ -16,6 +16,10 @@
 # VIDEO_ASSETS_PROD_DAGSTER_DB / VIDEO_ASSETS_PROD_DB (database names, `dagster` / `video_assets`),
 # VIDEO_ASSETS_PROD_START_TIMEOUT (seconds each process may take to answer, 180). Every other VIDEO_ASSETS_* variable
 # of the caller (LLM, TTS, render settings...) is passed on to the processes through the env file.
+#
+# With VIDEO_ASSETS_EXECUTOR=celery, one `dagster-celery` worker per queue is started too (worker-video_processing,
+# worker-video_generation, worker-maintenance; concurrency VIDEO_ASSETS_PROD_WORKER_CONCURRENCY, 1), on the broker
+# VIDEO_ASSETS_CELERY_BROKER (default: this machine's Redis, redis://127.0.0.1:6379/0); their config is prod/celery.yaml.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,7 +38,8 @@ WEB_PORT=${VIDEO_ASSETS_PROD_WEB_PORT:-3000}
 START_TIMEOUT=${VIDEO_ASSETS_PROD_START_TIMEOUT:-180}
 STOP_TIMEOUT=30
 # Signalled in this order, the daemon first so that it launches no run while the code server stops; Postgres goes last.
-STOP_ORDER=(daemon webserver code-server s3 postgres)
+QUEUES=(video_processing video_generation maintenance)
+STOP_ORDER=(daemon webserver code-server "${QUEUES[@]/#/worker-}" s3 postgres)
 
 say() { echo "prod: $*" >&2; }
 
@@ -48,6 +53,7 @@ record() { echo "$1 $2" >>"$PIDS"; }
 declare -A MARKERS=(
   [postgres]=postgres [s3]=moto_server [code-server]=code-server [webserver]=dagster-webserver [daemon]=dagster-daemon
 )
+for queue in "${QUEUES[@]}"; do MARKERS[worker-$queue]="dagster-celery worker start"; done
 ours() {
   local name=$1 pid=$2
   alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "${MARKERS[$name]}"
@@ -174,6 +180,27 @@ start_cluster() {
   record postgres "$(head -n 1 "$dir/data/postmaster.pid")"
 }
 
+# One worker per queue, named <queue>-<n>@host in the runs' events, each with the executor's own Celery settings.
+start_workers() {
+  local queue concurrency=${VIDEO_ASSETS_PROD_WORKER_CONCURRENCY:-1}
+  (umask 077 && "$BIN/video-assets" celery-config >"$PROD/celery.yaml") || die "video-assets celery-config failed"
+  for queue in "${QUEUES[@]}"; do
+    start "worker-$queue" "$BIN/dagster-celery" worker start -A dagster_celery.app -y "$PROD/celery.yaml" \
+      -q "$queue" -n "$queue-1" -- --concurrency "$concurrency"
+  done
+  for queue in "${QUEUES[@]}"; do
+    wait_for "worker-$queue" "$LOGS/worker-$queue.log" "a ready Celery worker" \
+      grep -q "$queue-1@.* ready" "$LOGS/worker-$queue.log"
+  done
+  say "Celery: one worker on each of ${QUEUES[*]}, broker $(broker_address)"
+}
+
+# The broker's host and port only: its URL may hold a password.
+broker_address() {
+  "$PY" -c 'import sys; from urllib.parse import urlsplit; u = urlsplit(sys.argv[1]); print(f"{u.scheme}://{u.hostname}:{u.port}")' \
+    "$VIDEO_ASSETS_CELERY_BROKER"
+}
+
 living() { for pid in "$@"; do alive "$pid" && echo "$pid"; done; }
 
 # wait_gone SECONDS PID...: true once none of the processes is left, false if some still are after SECONDS.
@@ -224,7 +251,7 @@ stop_all() {
   fi
   [ -n "$(pid_of postgres)" ] && remove_cluster
   while read -r name pid; do say "stopped $name ($pid)"; done <"$PIDS"
-  rm -f "$PIDS" "$ENV_FILE"
+  rm -f "$PIDS" "$ENV_FILE" "$PROD/celery.yaml"
 }
 
 running() {
@@ -326,6 +353,9 @@ EOF
     AWS_SECRET_ACCESS_KEY=video-assets-local-secret
     "VIDEO_ASSETS_PROD_WEB_PORT=$WEB_PORT"
   )
+  if [ "${VIDEO_ASSETS_EXECUTOR:-}" = celery ]; then
+    settings+=("VIDEO_ASSETS_CELERY_BROKER=${VIDEO_ASSETS_CELERY_BROKER:-redis://127.0.0.1:6379/0}")
+  fi
   # The env file carries the secrets the caller set (LLM keys...): readable by this user only.
   : >"$ENV_FILE"
   chmod 600 "$ENV_FILE"
@@ -398,6 +428,7 @@ EOF
   location=$(location_state)
   [ "$location" = loaded ] || die "the code location did not load: $location" "$LOGS/code-server.log"
   wait_for daemon "$LOGS/daemon.log" "heartbeats from every daemon" daemons_healthy
+  [ "${VIDEO_ASSETS_EXECUTOR:-}" = celery ] && start_workers
   say "up: http://127.0.0.1:$WEB_PORT (settings: $ENV_FILE, pids: $PIDS, logs: $LOGS/)"
 }
 

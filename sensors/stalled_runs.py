@@ -4,7 +4,9 @@ until `dagster/max_runtime` (4 h) with its request `processing`.
 
 A run is presumed dead once nothing has shown it alive for `VIDEO_ASSETS_STALLED_AFTER_SECONDS`: no heartbeat on
 its request (video_assets/heartbeat.py, touched by the step process), no event in its log, and no step of it waiting
-for a pool slot, since a step queued for a pool runs no code and has nothing to beat with. The sensor reports it
+for a pool slot, since a step queued for a pool runs no code and has nothing to beat with. Nor a step handed to
+Celery and not finished: the broker holds it, queued for a busy worker or due back after its worker died
+(executors/celery.py), and the run worker waiting for it runs no step code either. The sensor reports it
 failed through the instance; a failure that is not a step failure is what run retries retry, from failure, and once
 they are exhausted the dead-letter sensor records the request's dead letter.
 """
@@ -12,11 +14,13 @@ they are exhausted the dead-letter sensor records the request's dead letter.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import dagster as dg
+from dagster_celery.core_execution_loop import DELEGATE_MARKER as CELERY_DISPATCH_MARKER
 
 from resources.database import DatabaseResource
 from sensors.launch import HOST_TAG, PID_TAG
@@ -54,6 +58,21 @@ def pool_queue(instance: dg.DagsterInstance) -> PoolQueue:
     return PoolQueue(frozenset(waiting), assigned_at)
 
 
+def steps_with_celery(instance: dg.DagsterInstance, run_id: str) -> set[str]:
+    """Steps of the run submitted to a Celery queue more often than they have finished."""
+    kinds = {dg.DagsterEventType.ENGINE_EVENT, dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE}
+    pending: Counter[str] = Counter()
+    for record in instance.get_records_for_run(run_id, of_type=kinds).records:
+        event = record.event_log_entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type != dg.DagsterEventType.ENGINE_EVENT:
+            pending[event.step_key] -= 1
+        elif getattr(event.event_specific_data, "marker_start", None) == CELERY_DISPATCH_MARKER:
+            pending[event.step_key] += 1
+    return {step for step, count in pending.items() if count > 0}
+
+
 def latest_event_at(instance: dg.DagsterInstance, run_id: str) -> float | None:
     records = instance.get_records_for_run(run_id, ascending=False, limit=1).records
     return records[0].timestamp if records else None
@@ -82,7 +101,7 @@ def stalled_runs(
         if died_with_process(run):
             yield run, f"its process (pid {run.tags[PID_TAG]} on {run.tags[HOST_TAG]}) has exited"
             continue
-        if run.run_id in queue.waiting:
+        if run.run_id in queue.waiting or steps_with_celery(instance, run.run_id):
             continue
         signs = [
             record.start_time,

@@ -4,47 +4,47 @@ Dagster resources."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 
 from video_assets.db.engine import session_scope
 from video_assets.db.migrate import upgrade
-from video_assets.db.report import request_report
+from video_assets.db.report import feed_states, request_report
 from video_assets.db.repository import RequestNotFound, create_request, get_request, list_dead_letters
+from video_assets.request_json import RequestRejected, load_request
 from video_assets.request_schema import VideoRequestSpec
 from video_assets.settings import Settings, SettingsError, load_settings
+from video_assets.submission import service_problems
 
 
 class UsageError(Exception):
     pass
 
 
-def describe_validation_error(error: ValidationError) -> str:
-    lines = []
-    for problem in error.errors():
-        field = ".".join(str(part) for part in problem["loc"]) or "request"
-        lines.append(f"{field}: {problem['msg']}")
-    return "\n".join(lines)
-
-
-def parse_request_file(path: Path) -> VideoRequestSpec:
+def parse_request_file(path: Path, settings: Settings) -> VideoRequestSpec:
+    """The request in `path`, valid and servable by this deployment, or a UsageError naming each problem."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise UsageError(f"{path}: no such file") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: not valid JSON ({exc})") from exc
-    if not isinstance(raw, dict):
-        raise UsageError(f"{path}: request: must be a JSON object, got {type(raw).__name__}")
     try:
-        spec = VideoRequestSpec.model_validate(raw)
-    except ValidationError as exc:
-        raise UsageError(f"{path}: invalid request\n{describe_validation_error(exc)}") from exc
-    return resolve_relative_paths(spec, path.resolve().parent)
+        spec = resolve_relative_paths(load_request(text), path.resolve().parent)
+    except RequestRejected as exc:
+        raise UsageError(f"{path}: invalid request\n{exc}") from exc
+    problems = service_problems(spec, settings)
+    if problems:
+        raise UsageError(f"{path}: refused by this deployment\n" + "\n".join(problems))
+    return spec
 
 
 def resolve_relative_paths(spec: VideoRequestSpec, base: Path) -> VideoRequestSpec:
@@ -71,7 +71,7 @@ def ensure_schema(settings: Settings) -> None:
 
 
 def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
-    spec = parse_request_file(Path(args.file))
+    spec = parse_request_file(Path(args.file), settings)
     ensure_schema(settings)
     with session_scope(settings.database_url.get_secret_value()) as session:
         request_id, created = create_request(session, spec)
@@ -139,17 +139,41 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         with session_scope(settings.database_url.get_secret_value()) as session:
             if get_request(session, args.request_id).status == "cancelled":
                 raise UsageError(f"request {args.request_id} was cancelled; submit it again to make it")
-    with local_instance(settings) as instance:
+    with local_instance(settings) as instance, run_log(settings, args.command):
         succeeded = execute_request(instance, defs, args.request_id, resume=args.resume)
     with session_scope(settings.database_url.get_secret_value()) as session:
         report = request_report(session, args.request_id)
     print(format_report(report))
-    return 0 if succeeded and report["status"] != "failed" else 1
+    return run_outcome(report, succeeded)
+
+
+@contextlib.contextmanager
+def run_log(settings: Settings, command: str) -> Iterator[None]:
+    """Dagster's log of the runs started inside (every event, failures with their stack traces) goes to a file
+    under VIDEO_ASSETS_HOME/logs; the terminal gets the report and, for a failed request, one line saying why."""
+    folder = settings.home / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{command}-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+    print(f"run log: {path}", file=sys.stderr)
+    with path.open("w", encoding="utf-8") as log, contextlib.redirect_stderr(log):
+        yield
+
+
+def run_outcome(report: dict[str, Any], run_succeeded: bool) -> int:
+    """The exit status of a command that ran the request, with its reason on one line of stderr: 1 when the request
+    failed (or its run did), 0 with a warning for partial_success."""
+    reason = " ".join((report["error"] or "").split())
+    if report["status"] == "failed" or not run_succeeded:
+        print(f"error: request {report['id']} {report['status']}: {reason or 'its run failed'}", file=sys.stderr)
+        return 1
+    if report["status"] == "partial_success":
+        print(f"warning: request {report['id']} partial_success: {reason}", file=sys.stderr)
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Submit, let the request sensor claim it, then execute the runs it asked for, in this process."""
-    spec = parse_request_file(Path(args.file))
+    spec = parse_request_file(Path(args.file), settings)
     ensure_schema(settings)
     from sensors.launch import execute_request, local_instance, resolved, sensor_tick
     from video_assets.definitions import defs
@@ -161,8 +185,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     with local_instance(settings) as instance:
         launched = sensor_tick(instance, defs, settings.sensor_batch_size)
         print(f"request sensor launched: {', '.join(launched) or 'nothing new'}", file=sys.stderr)
-        for key in launched:
-            failures += not execute_request(instance, defs, key)
+        with run_log(settings, args.command):
+            for key in launched:
+                failures += not execute_request(instance, defs, key)
     with session_scope(settings.database_url.get_secret_value()) as session:
         report = request_report(session, request_id)
     print(format_report(report))
@@ -171,7 +196,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     for video in report["videos"]:
         if video["video_key"]:
             print(f"video v{video['variant']}: {store.uri(video['video_key'])}")
-    return 1 if failures or report["status"] == "failed" else 0
+    return run_outcome(report, not failures)
 
 
 def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
@@ -257,6 +282,48 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_celery_config(args: argparse.Namespace, settings: Settings) -> int:
+    """The executor's Celery settings as the YAML `dagster-celery worker start -y` reads, so workers and runs agree."""
+    if settings.executor != "celery":
+        raise UsageError("VIDEO_ASSETS_EXECUTOR is not celery")
+    from executors.celery import worker_yaml
+
+    print(worker_yaml(settings), end="")
+    return 0
+
+
+def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
+    """`poll`: one tick of `feed_sensor`, in this process; `list`: every feed's state as its last poll left it."""
+    ensure_schema(settings)
+    if args.action == "poll":
+        from sensors.feeds import feed_tick
+        from sensors.launch import local_instance
+        from video_assets.definitions import defs
+
+        with local_instance(settings) as instance:
+            outcome = feed_tick(instance, defs)
+        if not outcome.reports:
+            print("no feeds configured (VIDEO_ASSETS_FEED_URLS)")
+        for report in outcome.reports:
+            counts = f"{len(report.requested)} new, {report.known} known ({report.updated} updated), "
+            counts += f"{report.rejected} rejected, {report.deferred} deferred"
+            print(f"{report.status:<5} {report.url}  {report.reason or counts}")
+            for request_id in report.requested:
+                print(f"      request {request_id}")
+        return 1 if any(report.status == "error" for report in outcome.reports) else 0
+    with session_scope(settings.database_url.get_secret_value()) as session:
+        rows = feed_states(session)
+    if not rows:
+        print("no feeds polled yet")
+    for row in rows:
+        print(
+            f"{row['status']:<5} {row['url']}  entries={row['entries_seen']} requests={row['requests_created']} "
+            f"rejected={row['entries_rejected']} last_polled={row['last_polled_at'] or '-'} "
+            f"last_ok={row['last_ok_at'] or '-'}" + (f"\n      {row['reason']}" if row["reason"] else "")
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="video-assets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -290,6 +357,13 @@ def build_parser() -> argparse.ArgumentParser:
     cancel = commands.add_parser("cancel", help="terminate the request's in-flight run and mark it cancelled")
     cancel.add_argument("request_id")
     cancel.set_defaults(handler=cmd_cancel)
+    celery = commands.add_parser(
+        "celery-config", help="print the Celery workers' config YAML (it holds the broker URL: write it to a 0600 file)"
+    )
+    celery.set_defaults(handler=cmd_celery_config)
+    feeds = commands.add_parser("feeds", help="poll the feeds once (one feed_sensor tick) or list their state")
+    feeds.add_argument("action", choices=["poll", "list"])
+    feeds.set_defaults(handler=cmd_feeds)
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"])
     database.set_defaults(handler=cmd_db)
@@ -303,6 +377,10 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, RequestNotFound, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OperationalError as exc:
+        # The database is down or refused us: say so on one line; the traceback would add nothing for an operator.
+        print(f"error: database unavailable: {' '.join(str(exc.orig).split())}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from video_assets.db.engine import session_scope
 from video_assets.db.models import VideoRequest, utcnow
-from video_assets.settings import PREFIX, env
+from video_assets.settings import load_settings
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +33,8 @@ class HeartbeatSettings:
 
 
 def heartbeat_settings() -> HeartbeatSettings:
-    """`VIDEO_ASSETS_HEARTBEAT_SECONDS` (10) and `VIDEO_ASSETS_STALLED_AFTER_SECONDS` (60). The stall threshold must
-    span at least three beats, so one slow database write never makes a busy run look dead."""
-    settings = HeartbeatSettings(float(env("HEARTBEAT_SECONDS", "10")), float(env("STALLED_AFTER_SECONDS", "60")))
-    if settings.interval_seconds <= 0 or settings.stalled_after_seconds < 3 * settings.interval_seconds:
-        raise ValueError(
-            f"{PREFIX}STALLED_AFTER_SECONDS ({settings.stalled_after_seconds:g}) must be at least three times "
-            f"{PREFIX}HEARTBEAT_SECONDS ({settings.interval_seconds:g}), which must be positive"
-        )
-    return settings
+    settings = load_settings()
+    return HeartbeatSettings(settings.heartbeat_seconds, settings.stalled_after_seconds)
 
 
 def touch(database_url: str, request_id: str) -> None:

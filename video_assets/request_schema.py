@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from video_assets.platforms import DEFAULT_PLATFORMS, PLATFORMS, PlatformName
+
 MAX_MATERIALS = 50
+MAX_MARKDOWN_CHARS = 200_000
 ALLOWED_SCHEMES = ("http", "https", "s3", "file")
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
@@ -43,8 +46,29 @@ CANVAS_SIZES: dict[str, tuple[int, int]] = {
 }
 
 
+# C0 and C1 controls and DEL; tab, line feed, vertical tab, form feed and carriage return are whitespace and allowed.
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+def control_character_problem(text: str) -> str | None:
+    found = _CONTROL_CHARACTER.search(text)
+    if found is None:
+        return None
+    return f"contains the control character U+{ord(found.group()):04X} at position {found.start()}"
+
+
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        """Every string field and list of strings: a NUL makes Postgres refuse the row, others break the renders."""
+        for text in value if isinstance(value, list) else [value]:
+            problem = control_character_problem(text) if isinstance(text, str) else None
+            if problem:
+                raise ValueError(problem)
+        return value
 
 
 class Material(StrictModel):
@@ -121,7 +145,7 @@ class Bgm(StrictModel):
 
 class VideoRequestSpec(StrictModel):
     title: str = Field(min_length=1, max_length=200)
-    markdown: str = Field(min_length=1, max_length=200_000)
+    markdown: str = Field(min_length=1, max_length=MAX_MARKDOWN_CHARS)
     materials: list[Material] = Field(default_factory=list, max_length=MAX_MATERIALS)
     video_count: int = Field(default=3, ge=1, le=5)
     aspect: Aspect = "9:16"
@@ -133,6 +157,10 @@ class VideoRequestSpec(StrictModel):
     watermark: Watermark | None = None
     bgm: Bgm | None = None
     script_styles: list[str] = Field(default_factory=lambda: ["default", "product_geek"], min_length=1, max_length=5)
+    platforms: list[PlatformName] = Field(
+        default_factory=lambda: list(DEFAULT_PLATFORMS), min_length=1, max_length=len(PLATFORMS)
+    )
+    tags: list[str] = Field(default_factory=list, max_length=20, description="the article's own topics (feed tags)")
     idempotency_key: str | None = None
 
     @field_validator("idempotency_key")
@@ -141,6 +169,19 @@ class VideoRequestSpec(StrictModel):
         if key is not None and not IDEMPOTENCY_KEY_PATTERN.match(key):
             raise ValueError("must be 1-128 characters of letters, digits, '_', '.', ':' or '-'")
         return key
+
+    @field_validator("platforms")
+    @classmethod
+    def _distinct_platforms(cls, platforms: list[str]) -> list[str]:
+        return list(dict.fromkeys(platforms))
+
+    @field_validator("tags")
+    @classmethod
+    def _short_tags(cls, tags: list[str]) -> list[str]:
+        for tag in tags:
+            if not 1 <= len(tag) <= 40:
+                raise ValueError(f"tag {tag[:50]!r} must be 1-40 characters")
+        return tags
 
     @field_validator("script_styles")
     @classmethod

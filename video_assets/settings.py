@@ -4,7 +4,6 @@ for a run or a tick, so the code location imports with nothing set."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
 
@@ -14,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 PREFIX = "VIDEO_ASSETS_"
 
 Mode = Literal["embedded", "production"]
+ExecutorName = Literal["multiprocess", "celery"]
 
 
 class SettingsError(ValueError):
@@ -22,11 +22,6 @@ class SettingsError(ValueError):
 
 def sqlite_url(home: Path) -> str:
     return f"sqlite:///{(home / 'video_assets.db').resolve()}"
-
-
-def env(name: str, default: str = "") -> str:
-    """One raw `VIDEO_ASSETS_<name>` value, read now, for settings not yet defined on `Settings` (heartbeat.py)."""
-    return os.environ.get(PREFIX + name, default)
 
 
 def env_name(field: str) -> str:
@@ -40,7 +35,7 @@ def _split(value: Any, sep: str) -> Any:
 
 
 class ModeSettings(BaseSettings):
-    """The one setting the code location reads at import: it decides which resources exist."""
+    """The settings the code location reads at import: they decide which resources and which executor exist."""
 
     # An empty variable (`VIDEO_ASSETS_LOCAL_ROOTS=` in a copied .env.example) means the default, not "".
     model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", env_ignore_empty=True)
@@ -50,6 +45,20 @@ class ModeSettings(BaseSettings):
         description="`production`: Postgres and S3 required, no embedded fallback, op outputs pickled to S3; "
         "`embedded`: SQLite file and local store under VIDEO_ASSETS_HOME, nothing else to set",
     )
+    executor: ExecutorName = Field(
+        "multiprocess",
+        description="how a launched run executes its steps: `multiprocess` (child processes of the run worker) or "
+        "`celery` (Celery workers on the video_processing, video_generation and maintenance queues; production only)",
+    )
+
+    @model_validator(mode="after")
+    def _celery_only_in_production(self) -> Self:
+        if self.executor == "celery" and self.mode != "production":
+            raise ValueError(
+                f"{PREFIX}EXECUTOR=celery needs {PREFIX}MODE=production: Celery workers on other machines cannot "
+                "see the embedded SQLite file, the local object store or op outputs pickled to a local disk"
+            )
+        return self
 
 
 class Settings(ModeSettings):
@@ -77,8 +86,28 @@ class Settings(ModeSettings):
         (), description="comma-separated hosts allowed to resolve to private addresses"
     )
     max_material_bytes: int = Field(50 * 1024 * 1024, description="per-material download cap")
+    fetch_timeout_seconds: float = Field(
+        300.0, gt=0, description="total time one download may take, held whatever the server does"
+    )
+    fetch_min_bytes_per_second: float = Field(
+        16384.0, ge=0, description="a download averaging less than this after the grace period is cut; 0 turns it off"
+    )
+    fetch_rate_grace_seconds: float = Field(20.0, ge=0, description="how long a download runs before the rate rule")
+    s3_material_sources: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="comma-separated `bucket` or `bucket/prefix/` entries s3:// materials may come from; a request's "
+        "own objects in the pipeline's bucket are always readable, other requests' never",
+    )
     fetch_workers: int = Field(4, description="parallel fetch/probe/normalise workers per request")
     sensor_batch_size: int = Field(50, description="rows the request sensor claims per tick")
+    feed_urls: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="comma-separated RSS or Atom feed URLs; `feed_sensor` makes one request per new entry"
+    )
+    feed_request_updates: bool = Field(
+        False, description="an updated feed entry (new `updated` date) becomes a new request instead of being skipped"
+    )
+    feeds_per_tick: int = Field(8, ge=1, description="feeds one `feed_sensor` tick polls, in turn, in parallel")
+    feed_entries_per_tick: int = Field(20, ge=1, description="new entries one tick takes from each feed")
 
     llm_backend: Literal["offline", "openai"] = Field(
         "offline", description="`offline` (deterministic planner) or `openai` (any OpenAI-compatible endpoint)"
@@ -109,6 +138,21 @@ class Settings(ModeSettings):
     merge_api_key: SecretStr = Field(SecretStr(""), description="merge vendor key, sent as `X-API-Key`")
     merge_deadline_seconds: int = Field(1800, description="an external job unfinished after this fails")
 
+    celery_broker: SecretStr = Field(SecretStr(""), description="Celery broker URL, e.g. redis://host:6379/0")
+    celery_backend: SecretStr = Field(
+        SecretStr(""), description="Celery result backend; empty means the broker itself (Redis) or rpc:// (AMQP)"
+    )
+    celery_visibility_timeout_seconds: int = Field(
+        3600,
+        description="Redis broker: a task unacknowledged this long is handed to another worker (a killed worker's "
+        "step runs again); must exceed the longest step",
+    )
+
+    heartbeat_seconds: float = Field(10.0, gt=0, description="how often a running step touches its request")
+    stalled_after_seconds: float = Field(
+        60.0, description="a STARTED run whose request has not heartbeat for this long is failed as stalled"
+    )
+
     @field_validator("home")
     @classmethod
     def _absolute_home(cls, home: Path) -> Path:
@@ -124,10 +168,20 @@ class Settings(ModeSettings):
     def _absolute_roots(cls, roots: tuple[Path, ...]) -> tuple[Path, ...]:
         return tuple(root.expanduser().resolve() for root in roots)
 
-    @field_validator("fetch_allow_hosts", mode="before")
+    @field_validator("fetch_allow_hosts", "feed_urls", "s3_material_sources", mode="before")
     @classmethod
     def _split_hosts(cls, value: Any) -> Any:
         return _split(value, ",")
+
+    @model_validator(mode="after")
+    def _stall_spans_three_beats(self) -> Self:
+        """So that one slow database write never makes a busy run look dead."""
+        if self.stalled_after_seconds < 3 * self.heartbeat_seconds:
+            raise ValueError(
+                f"{env_name('stalled_after_seconds')} ({self.stalled_after_seconds:g}) must be at least three times "
+                f"{env_name('heartbeat_seconds')} ({self.heartbeat_seconds:g})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_has_no_embedded_fallback(self) -> Self:
@@ -143,6 +197,8 @@ class Settings(ModeSettings):
             problems.append(f"{env_name('storage')}={self.storage} is refused in production mode: objects live in S3")
         if self.database_url.get_secret_value().startswith("sqlite"):
             problems.append(f"{env_name('database_url')}: the embedded SQLite database is refused in production mode")
+        if self.executor == "celery" and not self.celery_broker.get_secret_value():
+            problems.append(f"{env_name('celery_broker')} is required with {env_name('executor')}=celery")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -164,9 +220,9 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(lines)
 
 
-def load_mode() -> Mode:
+def load_mode() -> ModeSettings:
     try:
-        return ModeSettings().mode
+        return ModeSettings()
     except ValidationError as error:
         raise SettingsError(_describe(error)) from None
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import socket
 
+from video_assets.db.engine import is_unreachable
+
 TRANSIENT_HTTP_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 _TRANSIENT_S3_CODES = frozenset(
     {"RequestTimeout", "SlowDown", "Throttling", "ThrottlingException", "InternalError", "ServiceUnavailable", "503"}
@@ -33,7 +35,7 @@ def is_transient(error: BaseException) -> bool:
 
 
 def _looks_transient(error: BaseException) -> bool:
-    if isinstance(error, TransientError | TimeoutError | ConnectionError | socket.timeout):
+    if isinstance(error, TransientError | TimeoutError | ConnectionError | socket.timeout) or is_unreachable(error):
         return True
     status = getattr(error, "status_code", None)
     if isinstance(status, int):

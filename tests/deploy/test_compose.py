@@ -37,7 +37,9 @@ from tests.deploy.compose import (
 )
 
 SCHEMA = Path(__file__).with_name("compose-spec.json")
+CELERY_WORKERS = {"worker-video-processing", "worker-video-generation", "worker-maintenance"}
 EXPECTED_SERVICES = {"postgres", "minio", "minio-init", "migrate", "user-code", "webserver", "daemon", "cli"}
+EXPECTED_SERVICES |= CELERY_WORKERS
 LONG_RUNNING_RESTART = {"always", "unless-stopped"}
 PINNED_IMAGE = re.compile(r"^(?P<name>[a-z0-9._/-]+):(?P<tag>[A-Za-z0-9._-]+)@sha256:[0-9a-f]{64}$")
 NASTY_PASSWORD = "p@ss:w/rd?#%&'\" $x\\+="
@@ -77,7 +79,8 @@ def one_shot_services(compose: dict[str, Any]) -> set[str]:
         for name, dependency in (service.get("depends_on") or {}).items()
         if dependency.get("condition") == "service_completed_successfully"
     }
-    return completed | {name for name, service in services(compose).items() if service.get("profiles")}
+    tools = {name for name, service in services(compose).items() if "tools" in service.get("profiles", [])}
+    return completed | tools
 
 
 def test_compose_file_is_valid_against_the_compose_specification(compose: dict[str, Any]) -> None:
@@ -143,7 +146,7 @@ def test_every_pipeline_setting_reaches_the_services_that_load_our_code(compose:
     # Knobs of the test harness and of `make prod` (scripts/prod.sh), not settings of the pipeline.
     names -= {"VIDEO_ASSETS_TEST_DATABASE_URL", "VIDEO_ASSETS_DATABASE_URL"}
     names = {name for name in names if not name.startswith("VIDEO_ASSETS_PROD_")}
-    for name in ("user-code", "migrate", "cli"):
+    for name in ("user-code", "migrate", "cli", *sorted(CELERY_WORKERS)):
         env = environment(services(compose)[name])
         missing = sorted(names - set(env))
         assert not missing, f"{name} does not pass {missing}"
@@ -335,3 +338,20 @@ def test_the_run_launcher_is_named_where_operators_look(compose: dict[str, Any])
     assert launcher == "DefaultRunLauncher"
     assert f"Run launcher: {launcher}" in COMPOSE_FILE.read_text(encoding="utf-8")
     assert launcher in (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
+
+
+def test_each_celery_queue_has_a_scalable_worker_service_with_the_executors_own_config(
+    compose: dict[str, Any],
+) -> None:
+    from executors.queues import QUEUES
+
+    workers = {name: services(compose)[name] for name in CELERY_WORKERS}
+    listened = set()
+    for name, service in workers.items():
+        command = " ".join(service["command"])
+        assert service["profiles"] == ["celery"] and "container_name" not in service, name  # --scale needs no name
+        assert "video-assets celery-config >/tmp/celery.yaml" in command and "-y /tmp/celery.yaml" in command
+        queue = re.search(r"-q (\w+) -n (\w+)-%h", command)
+        assert queue and queue.group(1) == queue.group(2), command
+        listened.add(queue.group(1))
+    assert listened == set(QUEUES)

@@ -56,8 +56,19 @@ query BackfillStatus($id: String!) {
 RUN_ENGINE_EVENTS = """
 query RunLogs($id: ID!) {
   logsForRun(runId: $id) {
-    ... on EventConnection { events { __typename ... on EngineEvent { message } } }
+    ... on EventConnection {
+      events {
+        __typename
+        ... on EngineEvent { message stepKey metadataEntries { label ... on TextMetadataEntry { text } } }
+      }
+    }
   }
+}
+"""
+
+STEP_STATS = """
+query StepStats($id: ID!) {
+  runOrError(runId: $id) { ... on Run { stepStats { stepKey status startTime endTime } } }
 }
 """
 
@@ -91,6 +102,21 @@ class GraphQL:
     def backfill_status(self, backfill_id: str) -> str:
         return self(BACKFILL_STATUS, id=backfill_id)["partitionBackfillOrError"]["status"]
 
-    def engine_messages(self, run_id: str) -> list[str]:
+    def engine_events(self, run_id: str) -> list[dict[str, Any]]:
         events = self(RUN_ENGINE_EVENTS, id=run_id)["logsForRun"]["events"]
-        return [event["message"] for event in events if event["__typename"] == "EngineEvent"]
+        return [event for event in events if event["__typename"] == "EngineEvent"]
+
+    def engine_messages(self, run_id: str) -> list[str]:
+        return [event["message"] for event in self.engine_events(run_id)]
+
+    def celery_workers(self, run_id: str) -> list[tuple[str, str]]:
+        """(step key, Celery worker name) for every execution of a step by a worker, in order."""
+        return [
+            (event["stepKey"], entry["text"])
+            for event in self.engine_events(run_id)
+            for entry in event["metadataEntries"]
+            if entry["label"] == "Celery worker"
+        ]
+
+    def step_stats(self, run_id: str) -> list[dict[str, Any]]:
+        return self(STEP_STATS, id=run_id)["runOrError"]["stepStats"]

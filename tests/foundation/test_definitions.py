@@ -8,6 +8,7 @@ import dagster as dg
 import pytest
 from sqlalchemy.engine import make_url
 
+from executors.queues import QUEUE_TAG, QUEUES
 from resources.build import resources_for
 from video_assets.definitions import build_definitions, defs
 from video_assets.settings import Mode
@@ -59,3 +60,10 @@ def test_production_instance_config_runs_on_postgres(
         assert instance.run_monitoring_enabled
         assert instance.run_retries_enabled
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 4
+
+
+def test_every_step_of_every_job_is_routed_to_a_celery_queue_with_workers() -> None:
+    """A step left on dagster-celery's default queue would wait forever: no worker listens there."""
+    for job in defs.resolve_all_job_defs():
+        for node in job.graph.iterate_op_defs():
+            assert node.tags.get(QUEUE_TAG) in QUEUES, (job.name, node.name, node.tags)

@@ -13,6 +13,8 @@ TABLES = {
     "merge_jobs",
     "request_events",
     "dead_letters",
+    "feeds",
+    "feed_entries",
 }
 
 
@@ -34,7 +36,16 @@ def test_migrated_schema_has_idempotency_constraints(database_url: str) -> None:
     inspector = inspect(get_engine(database_url))
     unique = {
         table: {tuple(c["column_names"]) for c in inspector.get_unique_constraints(table)}
-        for table in ("video_requests", "media_items", "video_scripts", "rendered_videos", "merge_jobs", "dead_letters")
+        for table in (
+            "video_requests",
+            "media_items",
+            "video_scripts",
+            "rendered_videos",
+            "merge_jobs",
+            "dead_letters",
+            "feeds",
+            "feed_entries",
+        )
     }
     assert ("idempotency_key",) in unique["video_requests"]
     assert ("request_id", "source") in unique["media_items"]
@@ -42,3 +53,5 @@ def test_migrated_schema_has_idempotency_constraints(database_url: str) -> None:
     assert ("request_id", "variant_index") in unique["rendered_videos"]
     assert ("request_id", "variant_index") in unique["merge_jobs"]
     assert ("request_id", "run_id", "stage") in unique["dead_letters"]
+    assert ("url",) in unique["feeds"]
+    assert ("idempotency_key",) in unique["feed_entries"]

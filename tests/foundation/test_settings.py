@@ -192,7 +192,7 @@ def test_secrets_stay_out_of_resource_repr_before_and_after_resolution(
 
 
 def test_embedded_mode_with_nothing_set_is_sqlite_and_a_local_store_under_home(no_settings: Path) -> None:
-    defs = build_definitions(resources_for(load_mode()))
+    defs = build_definitions(resources_for(load_mode().mode))
     assert "io_manager" not in defs.resources
     with resolved(defs, "database", "object_store", "llm", "tts", "merge") as resources:
         assert resources.database.url == sqlite_url(no_settings)
@@ -260,6 +260,39 @@ def test_a_malformed_setting_is_named_without_its_value(no_settings: Path, monke
     with pytest.raises(SettingsError, match="VIDEO_ASSETS_LLM_WORKERS") as raised:
         load_settings()
     assert "four-secret" not in str(raised.value) and raised.value.__cause__ is None
+
+
+def test_a_stall_threshold_shorter_than_three_heartbeats_is_refused_naming_both(
+    no_settings: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VIDEO_ASSETS_HEARTBEAT_SECONDS", "10")
+    monkeypatch.setenv("VIDEO_ASSETS_STALLED_AFTER_SECONDS", "25")
+    with pytest.raises(SettingsError, match="VIDEO_ASSETS_STALLED_AFTER_SECONDS .*VIDEO_ASSETS_HEARTBEAT_SECONDS"):
+        load_settings()
+    monkeypatch.setenv("VIDEO_ASSETS_STALLED_AFTER_SECONDS", "30")
+    assert load_settings().stalled_after_seconds == 30
+
+
+def test_celery_is_refused_outside_production_saying_why(no_settings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIDEO_ASSETS_EXECUTOR", "celery")
+    with pytest.raises(
+        SettingsError, match="needs VIDEO_ASSETS_MODE=production: .*SQLite file, the local object store"
+    ):
+        load_mode()
+
+
+def test_celery_in_production_requires_its_broker(no_settings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "VIDEO_ASSETS_MODE": "production",
+        "VIDEO_ASSETS_EXECUTOR": "celery",
+        "VIDEO_ASSETS_DATABASE_URL": "postgresql+psycopg2://db/video_assets",
+        "VIDEO_ASSETS_S3_BUCKET": "media",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match="VIDEO_ASSETS_CELERY_BROKER is required"):
+        load_settings()
+    monkeypatch.setenv("VIDEO_ASSETS_CELERY_BROKER", "redis://127.0.0.1:6379/0")
+    assert load_settings().executor == "celery"
 
 
 def test_a_misspelt_mode_fails_the_import_instead_of_meaning_embedded(

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from tests.fixtures.media import MediaServer, Samples
-from video_assets.media import FetchPolicy, IngestPolicy, MaterialRejected, fetch_material
+from video_assets.media import FetchPolicy, IngestPolicy, MaterialRejected, S3Sources, fetch_material
 
 
 def rejection(uri: str, dest: Path, policy: FetchPolicy, s3_reader: object = None) -> MaterialRejected:
@@ -193,13 +194,15 @@ def test_s3_material_is_read_through_the_injected_reader(
         calls.append((bucket, key, max_bytes))
         dest.write_bytes(samples["portrait.mp4"].read_bytes())
 
-    fetched = fetch_material("s3://media/uploads/clip.mp4", tmp_path, policy.fetch, reader)
+    allowed = replace(policy.fetch, s3=S3Sources(allowed=("media/uploads/",)))
+    fetched = fetch_material("s3://media/uploads/clip.mp4", tmp_path, allowed, reader)
     assert calls == [("media", "uploads/clip.mp4", policy.fetch.max_bytes)]
     assert fetched.sniffed_mime == "video/mp4"
 
 
 def test_s3_without_a_reader_and_a_missing_key_are_clear_permanent_errors(policy: IngestPolicy, tmp_path: Path) -> None:
-    assert "none is configured" in rejection("s3://media/a.mp4", tmp_path, policy.fetch).reason
+    allowed = replace(policy.fetch, s3=S3Sources(allowed=("media",)))
+    assert "none is configured" in rejection("s3://media/a.mp4", tmp_path, allowed).reason
 
     class NoSuchKey(Exception):
         response = {"Error": {"Code": "NoSuchKey"}}
@@ -207,5 +210,5 @@ def test_s3_without_a_reader_and_a_missing_key_are_clear_permanent_errors(policy
     def reader(bucket: str, key: str, dest: Path, max_bytes: int) -> None:
         raise NoSuchKey("The specified key does not exist.")
 
-    missing = rejection("s3://media/a.mp4", tmp_path, policy.fetch, reader)
+    missing = rejection("s3://media/a.mp4", tmp_path, allowed, reader)
     assert "NoSuchKey" in missing.reason and missing.transient is False

@@ -48,6 +48,7 @@ def pipeline_resources(
     local_roots: list[Path],
     allow_hosts: list[str] = (),  # type: ignore[assignment]
     max_material_bytes: int = 5 * 1024 * 1024,
+    s3_material_sources: list[str] = (),  # type: ignore[assignment]
 ) -> dict[str, Any]:
     if s3_endpoint:
         store = ObjectStoreResource(
@@ -65,6 +66,8 @@ def pipeline_resources(
         "ingest": IngestResource(
             local_roots=[str(root) for root in local_roots],
             fetch_allow_hosts=list(allow_hosts),
+            s3_material_sources=list(s3_material_sources),
+            store_bucket=bucket if s3_endpoint else "",
             max_material_bytes=max_material_bytes,
             workers=2,
         ),

@@ -16,6 +16,7 @@ from video_assets.assets.video_scripts import video_scripts
 from video_assets.db.engine import session_scope
 from video_assets.db.models import MediaAnalysis, VideoScript
 from video_assets.db.repository import get_request
+from video_assets.platforms import PLATFORMS, package_problems
 
 ARTICLE = (Path(__file__).parents[1] / "scripting" / "article_zh.md").read_text(encoding="utf-8")
 
@@ -53,6 +54,7 @@ def test_offline_planner_turns_a_chinese_article_into_three_covering_scripts_wit
         video_count=3,
         target_duration=60,
         materials=[{"uri": str(path)} for path in eight_materials],
+        platforms=["douyin", "xiaohongshu", "bilibili"],
     )
     resources = pipeline_resources(postgres_url, s3_endpoint, s3_store.bucket, tmp_path, [eight_materials[0].parent])
     resources["llm"] = LlmResource(workers=4)
@@ -70,9 +72,14 @@ def test_offline_planner_turns_a_chinese_article_into_three_covering_scripts_wit
         assert script.coverage["ok"], script.coverage
         assert 45 <= script.planned_duration <= 69
         assert len(script.seo["titles"]) == 3 and script.seo["description"] and 5 <= len(script.seo["tags"]) <= 10
+        assert list(script.platforms) == ["douyin", "xiaohongshu", "bilibili"]
+        for name, package in script.platforms.items():
+            assert package_problems(PLATFORMS[name], package["title"], package["description"], package["tags"]) == []
     assert len({json.dumps(s.scenes) for s in scripts}) == 3
     assert len({s.title for s in scripts}) == 3
     assert all(check.passed for check in result.get_asset_check_evaluations())
+    platforms = result.asset_materializations_for_node("video_scripts")[0].metadata["platforms"].value
+    assert "小红书 (xiaohongshu)" in platforms and "哔哩哔哩 (bilibili)" in platforms
     metadata = result.asset_materializations_for_node("media_analyses")[0].metadata
     assert metadata["items"].value == 8 and metadata["workers"].value == 4
     assert metadata["sum_of_item_seconds"].value > 0 and metadata["wall_seconds"].value > 0

@@ -58,6 +58,7 @@ def request_fields(materials: list[Path], bgm: Path, video_count: int = 2) -> di
         "target_duration": 20,
         "watermark": {"text": "x' : \\ [a] , ; %{localtime}", "corner": "bottom-left"},
         "bgm": {"uri": str(bgm)},
+        "platforms": ["douyin", "bilibili"],
     }
 
 
@@ -89,6 +90,8 @@ def test_sensor_launched_run_renders_every_variant_and_completes_the_request(
         assert abs(video.duration - video.planned_duration) <= 0.5
         for key in (video.video_key, video.cover_key, video.ass_key, video.srt_key):
             assert s3_store.exists(key)
+        assert set(video.cover_keys) == {"douyin", "bilibili"}
+        assert all(s3_store.exists(key) for key in video.cover_keys.values())
 
 
 def test_one_broken_variant_gives_partial_success_and_keeps_the_other(

@@ -23,7 +23,9 @@ def test_mixed_request_ingests_good_materials_and_explains_every_rejection(
 ) -> None:
     big = tmp_path / "big.bin"
     big.write_bytes(b"\x00" * (6 * 1024 * 1024))
-    s3_store.client.upload_file(str(samples["photo_small.jpg"]), s3_store.bucket, "inbox/cat.jpg")
+    # The same photo outside the allowed prefix and under another request's keys: readable, yet refused.
+    for key in ("inbox/cat.jpg", "elsewhere/cat.jpg", "requests/req_other/media_items/000/media.jpg"):
+        s3_store.client.upload_file(str(samples["photo_small.jpg"]), s3_store.bucket, key)
     good = {
         str(samples["photo_large.jpg"]): ("image", 512, 512),
         str(samples["photo_exif6.jpg"]): ("image", 200, 300),
@@ -41,10 +43,18 @@ def test_mixed_request_ingests_good_materials_and_explains_every_rejection(
         str(samples["bomb.png"]): "pixel",
         "http://10.1.2.3/private.jpg": "private",
         "/etc/passwd": "outside",
+        f"s3://{s3_store.bucket}/elsewhere/cat.jpg": "not under an allowed material source",
+        f"s3://{s3_store.bucket}/requests/req_other/media_items/000/media.jpg": "belongs to another request",
     }
     request_id = submit(postgres_url, materials=[{"uri": uri} for uri in [*good, *bad]])
     resources = pipeline_resources(
-        postgres_url, s3_endpoint, s3_store.bucket, tmp_path, [samples.root], allow_hosts=["127.0.0.1"]
+        postgres_url,
+        s3_endpoint,
+        s3_store.bucket,
+        tmp_path,
+        [samples.root],
+        allow_hosts=["127.0.0.1"],
+        s3_material_sources=[f"{s3_store.bucket}/inbox/"],
     )
 
     with dg.DagsterInstance.ephemeral() as instance:

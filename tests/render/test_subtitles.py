@@ -14,13 +14,13 @@ def test_ass_escaping_neutralises_override_blocks_and_backslash_codes() -> None:
     assert "\n" not in escaped
 
 
-def test_karaoke_ass_has_one_kf_tag_per_word_and_escaped_user_text(tmp_path: Path) -> None:
+def test_karaoke_ass_has_one_k_tag_per_word_and_escaped_user_text(tmp_path: Path) -> None:
     words = estimate_timings("你好{\\pos(1,1)}，世界。", 1.0, 3.0)
     cues = build_cues(words, scene_end=4.0, max_em=20)
     ass = write_ass(cues, SubtitleStyle(), (720, 1280), tmp_path / "s.ass").read_text(encoding="utf-8")
     dialogue = [line for line in ass.splitlines() if line.startswith("Dialogue:")]
     assert len(dialogue) == 1
-    assert dialogue[0].count("\\kf") == len(words)
+    assert dialogue[0].count("{\\k") == len(words) and "\\kf" not in dialogue[0]
     assert "{\\pos(1,1)}" not in dialogue[0]
     assert "PlayResX: 720" in ass and "WrapStyle: 2" in ass
 

@@ -1,5 +1,5 @@
 from video_assets.render.text_layout import break_lines, text_width_em, wrap_text
-from video_assets.tts.timing import join_tokens, tokenize
+from video_assets.tts.words import join_tokens, tokenize
 
 
 def test_chinese_lines_never_exceed_the_width_and_keep_every_character() -> None:
@@ -30,8 +30,9 @@ def test_mixed_text_round_trips_through_tokens() -> None:
     assert join_tokens(tokenize(text)) == text
 
 
-def test_one_token_per_chinese_character_and_per_english_word() -> None:
-    assert [token for token, _ in tokenize("你好，world!")] == ["你", "好，", "world!"]
+def test_one_token_per_chinese_word_and_per_english_word() -> None:
+    assert [token for token, _ in tokenize("你好，world!")] == ["你好，", "world!"]
+    assert [token for token, _ in tokenize("人工智能正在改变世界")] == ["人工智能", "正在", "改变", "世界"]
 
 
 def test_an_overlong_word_gets_its_own_line() -> None:

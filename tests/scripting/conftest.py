@@ -9,6 +9,7 @@ import pytest
 from tests.media_samples import clip, photo
 from tests.vision.media import keyframes, two_shot_clip
 from video_assets.llm import OfflinePlanner
+from video_assets.media import parse_article
 from video_assets.scripting import MaterialBrief
 from video_assets.vision import cv_features
 
@@ -29,12 +30,12 @@ MATERIALS = [
 
 
 @pytest.fixture(scope="session")
-def article_markdown() -> str:
-    return ARTICLE_PATH.read_text(encoding="utf-8")
+def article_text() -> str:
+    return parse_article(ARTICLE_PATH.read_text(encoding="utf-8")).text
 
 
 @pytest.fixture(scope="session")
-def material_briefs(tmp_path_factory: pytest.TempPathFactory, article_markdown: str) -> list[MaterialBrief]:
+def material_briefs(tmp_path_factory: pytest.TempPathFactory, article_text: str) -> list[MaterialBrief]:
     root = tmp_path_factory.mktemp("materials")
     planner = OfflinePlanner()
     briefs = []
@@ -60,6 +61,6 @@ def material_briefs(tmp_path_factory: pytest.TempPathFactory, article_markdown: 
             context=context,
             cv=cv_features(media, kind, frames),
         )
-        analysis, _ = planner.describe_material(brief, frames, ARTICLE_TITLE + "\n" + article_markdown)
+        analysis, _ = planner.describe_material(brief, frames, ARTICLE_TITLE + "\n" + article_text)
         briefs.append(brief.model_copy(update={"analysis": analysis}))
     return briefs

@@ -21,12 +21,12 @@ VARIANTS = [("default", 0), ("product_geek", 1), ("default", 2)]
 
 
 @pytest.fixture(scope="module")
-def scripts(article_markdown: str, material_briefs: list[MaterialBrief]) -> list[Script]:
+def scripts(article_text: str, material_briefs: list[MaterialBrief]) -> list[Script]:
     planner = OfflinePlanner()
     results = []
     for style, variant in VARIANTS:
         script, version = planner.write_script(
-            ARTICLE_TITLE, article_markdown, material_briefs, style, "zh", TARGET, variant
+            ARTICLE_TITLE, article_text, material_briefs, style, "zh", TARGET, variant
         )
         assert version == OFFLINE_SCRIPT_VERSION
         results.append(script)
@@ -67,10 +67,10 @@ def test_product_geek_opens_with_numbers_and_uses_shorter_scenes(scripts: list[S
     assert len(geek.scenes) > len(default.scenes)
 
 
-def test_default_style_keeps_the_article_order(scripts: list[Script], article_markdown: str) -> None:
+def test_default_style_keeps_the_article_order(scripts: list[Script], article_text: str) -> None:
     # a scene may start with its section header ("外观与手感：") and may end in a trimmed clause, so match the body
     bodies = [re.sub(r"^[^：]{1,12}：", "", scene.narration) for scene in scripts[0].scenes[1:]]
-    positions = [article_markdown.find(body.rstrip("。，")[:14]) for body in bodies]
+    positions = [article_text.find(body.rstrip("。，")[:14]) for body in bodies]
     assert all(position >= 0 for position in positions)
     assert positions == sorted(positions)
 
@@ -94,19 +94,19 @@ def test_scene_points_lie_inside_each_material(scripts: list[Script], material_b
 
 
 def test_planning_is_deterministic(
-    article_markdown: str, material_briefs: list[MaterialBrief], scripts: list[Script]
+    article_text: str, material_briefs: list[MaterialBrief], scripts: list[Script]
 ) -> None:
     again, _ = OfflinePlanner().write_script(
-        ARTICLE_TITLE, article_markdown, material_briefs, "product_geek", "zh", TARGET, 1
+        ARTICLE_TITLE, article_text, material_briefs, "product_geek", "zh", TARGET, 1
     )
     assert again == scripts[1]
 
 
 def test_unknown_style_falls_back_to_default_rules_under_its_own_name(
-    article_markdown: str, material_briefs: list[MaterialBrief]
+    article_text: str, material_briefs: list[MaterialBrief]
 ) -> None:
     script, _ = OfflinePlanner().write_script(
-        ARTICLE_TITLE, article_markdown, material_briefs, "storyteller", "zh", TARGET, 0
+        ARTICLE_TITLE, article_text, material_briefs, "storyteller", "zh", TARGET, 0
     )
     assert script.style == "storyteller"
     assert check_coverage(script, material_briefs).ok
@@ -124,11 +124,11 @@ def test_seo_meta_has_three_titles_within_platform_limits_and_5_to_10_tags(scrip
 
 
 def test_too_many_materials_for_a_short_video_is_a_clear_error(
-    article_markdown: str, material_briefs: list[MaterialBrief]
+    article_text: str, material_briefs: list[MaterialBrief]
 ) -> None:
     many = [brief.model_copy(update={"id": 1000 + index}) for index in range(6) for brief in material_briefs]
     with pytest.raises(LlmError, match="cannot show 39 materials"):
-        OfflinePlanner().write_script(ARTICLE_TITLE, article_markdown, many, "default", "zh", 10.0, 0)
+        OfflinePlanner().write_script(ARTICLE_TITLE, article_text, many, "default", "zh", 10.0, 0)
 
 
 def test_materials_are_described_with_roles_keywords_and_quality(material_briefs: list[MaterialBrief]) -> None:

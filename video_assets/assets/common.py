@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import dagster as dg
 
 from resources.database import DatabaseResource
+from video_assets.db.engine import session_scope, when_reachable
 from video_assets.db.repository import RequestCancelled, fail, start_stage
 from video_assets.heartbeat import beat_while_alive
 from video_assets.settings import load_settings
+from video_assets.transient import is_transient
 
 NETWORK_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+# How long a failing step waits for an unreachable database to come back so that it can record the failure.
+RECORD_WAIT_SECONDS = 600.0
+
+Step = TypeVar("Step", bound=Callable[..., Any])
 
 
 class TransientStageError(Exception):
@@ -60,10 +69,66 @@ def retry_or_fail(
 
 
 def fail_stage(database: DatabaseResource, request_id: str, stage: str, reason: str) -> dg.Failure:
-    """Record the failure on the request and return a non-retryable Failure for the caller to raise."""
-    with database.session() as session:
-        fail(session, request_id, stage, reason)
+    """Record the failure on the request, waiting for the database if it is down, and return a non-retryable
+    Failure for the caller to raise."""
+
+    def record() -> None:
+        with session_scope(database.url) as session:
+            fail(session, request_id, stage, reason)
+
+    when_reachable(record, RECORD_WAIT_SECONDS)
     return dg.Failure(description=reason, allow_retries=False, metadata={"request_id": request_id, "stage": stage})
+
+
+def records_every_exit(stage: str, retry_policy: dg.RetryPolicy | None = NETWORK_RETRY) -> Callable[[Step], Step]:
+    """Wraps a step so that no exit leaves its request `processing`: an unexpected error fails the request with the
+    error as its reason, at once when it is permanent, on the last attempt when it is transient (a database outage
+    included). The step's `retry_policy` must be the one given here. Failures the step raised itself were recorded
+    where they were raised."""
+
+    def decorate(step: Step) -> Step:
+        signature = inspect.signature(step)
+
+        def guard(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            bound = signature.bind_partial(*args, **kwargs).arguments
+            return _recorded(bound["context"], bound["database"], stage, retry_policy)
+
+        if inspect.isgeneratorfunction(step):
+
+            @functools.wraps(step)
+            def steps(*args: Any, **kwargs: Any) -> Iterator[Any]:
+                with guard(args, kwargs):
+                    yield from step(*args, **kwargs)
+
+            return steps  # type: ignore[return-value]
+
+        @functools.wraps(step)
+        def single(*args: Any, **kwargs: Any) -> Any:
+            with guard(args, kwargs):
+                return step(*args, **kwargs)
+
+        return single  # type: ignore[return-value]
+
+    return decorate
+
+
+@contextmanager
+def _recorded(
+    context: dg.AssetExecutionContext | dg.OpExecutionContext,
+    database: DatabaseResource,
+    stage: str,
+    retry_policy: dg.RetryPolicy | None,
+) -> Iterator[None]:
+    try:
+        yield
+    except (dg.Failure, TransientStageError):
+        raise
+    except Exception as error:
+        reason = f"{type(error).__name__}: {error}"
+        if retry_policy is not None and is_transient(error) and context.retry_number < retry_policy.max_retries:
+            context.log.warning(f"request_id={context.partition_key} stage={stage} transient error, retrying: {reason}")
+            raise
+        raise fail_stage(database, context.partition_key, stage, f"{stage} failed unexpectedly: {reason}") from error
 
 
 @contextmanager

@@ -5,10 +5,18 @@ from typing import Any
 import dagster as dg
 from sqlalchemy import select
 
+from executors.queues import VIDEO_PROCESSING, on_queue
 from resources.database import DatabaseResource
 from resources.llm import LlmResource
 from resources.object_store import ObjectStoreResource
-from video_assets.assets.common import NETWORK_RETRY, begin_stage, fail_stage, retry_or_fail, stage_workdir
+from video_assets.assets.common import (
+    NETWORK_RETRY,
+    begin_stage,
+    fail_stage,
+    records_every_exit,
+    retry_or_fail,
+    stage_workdir,
+)
 from video_assets.assets.media_items import media_items
 from video_assets.assets.tables import clip, markdown_table, material_ref
 from video_assets.db.models import MediaAnalysis
@@ -25,6 +33,7 @@ STAGE = "media_analyses"
     partitions_def=request_partitions,
     deps=[media_items],
     pool="llm",
+    op_tags=on_queue(VIDEO_PROCESSING),
     retry_policy=NETWORK_RETRY,
     group_name="video",
     kinds={"python", "opencv"},
@@ -33,6 +42,7 @@ STAGE = "media_analyses"
     "colours, scene cuts) and a vision-LLM description (theme, description, narrative role, keywords, quality), "
     "with the prompt version and backend that produced it, or the reason it failed.",
 )
+@records_every_exit(STAGE)
 def media_analyses(
     context: dg.AssetExecutionContext,
     database: DatabaseResource,

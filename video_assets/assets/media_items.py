@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from executors.queues import VIDEO_PROCESSING, on_queue
 from resources.database import DatabaseResource
 from resources.ingest import IngestResource
 from resources.object_store import ObjectStoreResource
@@ -11,12 +12,14 @@ from video_assets.assets.common import (
     begin_stage,
     fail_stage,
     is_final_attempt,
+    records_every_exit,
     stage_workdir,
 )
 from video_assets.assets.tables import InlineImages, code, markdown_table, material_ref
 from video_assets.db.models import MediaItem
 from video_assets.db.repository import load_spec
 from video_assets.partitions import request_partitions
+from video_assets.stages.article import stored_article
 from video_assets.stages.ingestion import declared_sources, ingest_request, material_rows
 
 STAGE = "media_items"
@@ -25,6 +28,7 @@ STAGE = "media_items"
 @dg.asset(
     partitions_def=request_partitions,
     pool="fetch",
+    op_tags=on_queue(VIDEO_PROCESSING),
     retry_policy=NETWORK_RETRY,
     group_name="video",
     kinds={"python", "ffmpeg"},
@@ -33,6 +37,7 @@ STAGE = "media_items"
     "probed, normalised and stored, or rejected with its reason. The `items` table names each material by its "
     "database id (#id, used by every later stage) next to its thumbnail, position, origin and source.",
 )
+@records_every_exit(STAGE)
 def media_items(
     context: dg.AssetExecutionContext,
     database: DatabaseResource,
@@ -99,14 +104,17 @@ def _items_table(items: list[MediaItem], previews: InlineImages) -> str:
 @dg.asset_check(
     asset=media_items,
     partitions_def=request_partitions,
+    op_tags=on_queue(VIDEO_PROCESSING),
     description="Every declared material has a row: ready, or rejected with a reason.",
 )
-def every_material_has_a_row(context: dg.AssetCheckExecutionContext, database: DatabaseResource) -> dg.AssetCheckResult:
+def every_material_has_a_row(
+    context: dg.AssetCheckExecutionContext, database: DatabaseResource, object_store: ObjectStoreResource
+) -> dg.AssetCheckResult:
     request_id = context.partition_key
     with database.session() as session:
         spec = load_spec(session, request_id)
         rows = {row.source: row for row in material_rows(session, request_id)}
-    gathered = declared_sources(spec)
+    gathered = declared_sources(spec, stored_article(object_store.store(), request_id, spec.markdown))
     declared = [s.uri for s in gathered.accepted] + [r.uri for r in gathered.rejected]
     missing = [uri for uri in declared if uri not in rows]
     unexplained = [

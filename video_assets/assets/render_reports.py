@@ -50,6 +50,7 @@ def rendered_videos_metadata(database_url: str, request_id: str, status: str, st
                     "cover",
                     "status",
                     "title",
+                    "platform covers",
                     "materials",
                     "duration",
                     "planned",
@@ -65,6 +66,7 @@ def rendered_videos_metadata(database_url: str, request_id: str, status: str, st
                         covers.cell(row.cover_key, f"cover v{row.variant_index}"),
                         row.status,
                         _title(scripts.get(row.variant_index)),
+                        ", ".join(sorted(row.cover_keys or {})) or "-",
                         _materials(scripts.get(row.variant_index)),
                         f"{row.duration or 0:.2f}s",
                         f"{row.planned_duration or 0:.2f}s",
@@ -103,6 +105,7 @@ def _video_link(row: RenderedVideo, store: ObjectStore) -> str:
 
 def _object_uris(row: RenderedVideo, store: ObjectStore) -> dict[str, str]:
     keys = {"video": row.video_key, "cover": row.cover_key, "subtitles_ass": row.ass_key, "subtitles_srt": row.srt_key}
+    keys |= {f"cover_{platform}": key for platform, key in (row.cover_keys or {}).items()}
     return {name: store.uri(key) for name, key in keys.items() if key}
 
 

@@ -12,17 +12,24 @@ from typing import Any
 
 import dagster as dg
 
+from executors.queues import VIDEO_GENERATION, VIDEO_PROCESSING, on_queue
 from resources.database import DatabaseResource
 from resources.ingest import IngestResource
 from resources.merge import MergeResource
 from resources.object_store import ObjectStoreResource
 from resources.render import RenderResource
 from resources.tts import TtsResource
-from video_assets.assets.common import NETWORK_RETRY, begin_stage, fail_stage, is_final_attempt, stage_workdir
+from video_assets.assets.common import (
+    NETWORK_RETRY,
+    begin_stage,
+    fail_stage,
+    is_final_attempt,
+    records_every_exit,
+    stage_workdir,
+)
 from video_assets.assets.render_reports import CHECKS, render_check_results, rendered_videos_metadata, severity
 from video_assets.db.engine import session_scope
 from video_assets.db.repository import RequestCancelled, ensure_not_cancelled, get_request, load_spec, set_progress
-from video_assets.heartbeat import Heartbeat
 from video_assets.partitions import request_partitions
 from video_assets.stages.merging import MergeContext, StoreUnreachable, require_reachable_store, submit_variant
 from video_assets.stages.rendering import STAGE, VariantRender, finish_request, render_variant, script_variants
@@ -33,8 +40,10 @@ PROGRESS_STEP = 0.05
 @dg.op(
     ins={"video_scripts": dg.In(dg.Nothing)},
     out=dg.DynamicOut(int),
+    tags=on_queue(VIDEO_PROCESSING),
     description="One dynamic output per stored script variant.",
 )
+@records_every_exit(STAGE, retry_policy=None)
 def plan_renders(
     context: dg.OpExecutionContext, database: DatabaseResource, object_store: ObjectStoreResource, merge: MergeResource
 ) -> Iterator[dg.DynamicOutput]:
@@ -50,10 +59,12 @@ def plan_renders(
 
 @dg.op(
     pool="render",
+    tags=on_queue(VIDEO_GENERATION),
     retry_policy=NETWORK_RETRY,
     description="TTS + one ffmpeg pass for one variant, or one submission to the external merge vendor. "
     "A permanent failure is recorded on the variant, not raised; a transient one is retried.",
 )
+@records_every_exit(STAGE)
 def render_one(
     context: dg.OpExecutionContext,
     database: DatabaseResource,
@@ -64,7 +75,9 @@ def render_one(
     merge: MergeResource,
     variant_index: int,
 ) -> VariantRender:
-    request_id = context.partition_key
+    # Every step of the stage begins it: a retry that resumes from a failed render step puts the request back to
+    # processing (and heartbeating) without re-running plan_renders.
+    request_id = begin_stage(context, database, STAGE)
     last_reported = [0.0]
 
     def report(fraction: float) -> None:
@@ -81,9 +94,8 @@ def render_one(
     final_attempt = is_final_attempt(context)
     try:
         with database.session() as session:
-            ensure_not_cancelled(session, request_id)
             spec = load_spec(session, request_id)
-        with Heartbeat(database.url, request_id), stage_workdir(request_id, f"{STAGE}-v{variant_index}") as workdir:
+        with stage_workdir(request_id, f"{STAGE}-v{variant_index}") as workdir:
             if merge.is_external:
                 merging = MergeContext(
                     database.url, object_store.store(), merge.client(), merge.deadline_seconds, workdir
@@ -97,7 +109,7 @@ def render_one(
                     database.url,
                     object_store.store(),
                     tts.engine(),
-                    ingest.policy().fetch,
+                    ingest.policy().fetch.for_request(request_id),
                     object_store.material_reader(),
                     render.settings(),
                     workdir,
@@ -126,16 +138,18 @@ CHECK_OUTPUTS = [spec.get_python_identifier() for spec in CHECK_SPECS]
     out={"result": dg.Out(dg.Nothing, is_required=False)}
     | {output: dg.Out(is_required=False) for output in CHECK_OUTPUTS},
     retry_policy=NETWORK_RETRY,
+    tags=on_queue(VIDEO_PROCESSING),
     description="Verifies every ready video (ffprobe, sampled frames), records the materialization and the check "
     "results, and only then writes the request's final status; a request with no video fails the run.",
 )
+@records_every_exit(STAGE)
 def collect_renders(
     context: dg.OpExecutionContext,
     database: DatabaseResource,
     object_store: ObjectStoreResource,
     renders: list[VariantRender],
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
-    request_id = context.partition_key
+    request_id = begin_stage(context, database, STAGE)
     if any(r.status == "merging" for r in renders):
         finish_request(database.url, request_id, renders)
         merging = [r.variant_index for r in renders if r.status == "merging"]

@@ -6,15 +6,19 @@ Both checks block: a request whose scripts break them is failed with the problem
 import dagster as dg
 from sqlalchemy import select
 
+from executors.queues import VIDEO_PROCESSING, on_queue
 from resources.database import DatabaseResource
 from resources.llm import LlmResource
-from video_assets.assets.common import NETWORK_RETRY, begin_stage, fail_stage, retry_or_fail
+from resources.object_store import ObjectStoreResource
+from video_assets.assets.common import NETWORK_RETRY, begin_stage, fail_stage, records_every_exit, retry_or_fail
 from video_assets.assets.media_analyses import media_analyses
 from video_assets.assets.tables import clip, markdown_table, material_ref
 from video_assets.db.models import VideoScript
 from video_assets.db.repository import fail, load_spec
 from video_assets.partitions import request_partitions
+from video_assets.platforms import PLATFORMS
 from video_assets.scripting import CoverageReport, MaterialBrief, Scene, SeoMeta, check_coverage, duration_problem
+from video_assets.scripting.models import PlatformPackage
 from video_assets.stages.scripting import VariantOutcome, write_scripts
 
 STAGE = "video_scripts"
@@ -24,13 +28,15 @@ STAGE = "video_scripts"
     partitions_def=request_partitions,
     deps=[media_analyses],
     pool="llm",
+    op_tags=on_queue(VIDEO_PROCESSING),
     retry_policy=NETWORK_RETRY,
     group_name="video",
     kinds={"python"},
     tags={"stage": STAGE},
     description="`video_count` scripts in their own styles: scenes (material #id, in-out points, planned duration, "
-    "narration), coverage of the materials per variant, and the SEO pass (3 title candidates and the chosen one, "
-    "description, tags). Both checks block: a failing one fails the request before rendering.",
+    "narration), coverage of the materials per variant, the SEO pass (3 title candidates and the chosen one, "
+    "description, tags) and the package for each target platform within its limits. Both checks block: a failing "
+    "one fails the request before rendering.",
     check_specs=[
         dg.AssetCheckSpec(
             "script_coverage",
@@ -48,13 +54,14 @@ STAGE = "video_scripts"
         ),
     ],
 )
+@records_every_exit(STAGE)
 def video_scripts(
-    context: dg.AssetExecutionContext, database: DatabaseResource, llm: LlmResource
+    context: dg.AssetExecutionContext, database: DatabaseResource, object_store: ObjectStoreResource, llm: LlmResource
 ) -> dg.MaterializeResult:
     request_id = begin_stage(context, database, STAGE)
     with database.session() as session:
         spec = load_spec(session, request_id)
-    outcomes, briefs = write_scripts(request_id, spec, database.url, llm.client(), llm.backend)
+    outcomes, briefs = write_scripts(request_id, spec, database.url, object_store.store(), llm.client(), llm.backend)
     transient = [o for o in outcomes if o.transient]
     if transient:
         reasons = "; ".join(f"v{o.variant_index}: {o.error}" for o in transient)
@@ -92,6 +99,7 @@ def video_scripts(
             "titles": dg.MetadataValue.json({o.variant_index: o.title for o in written}),
             "coverage": dg.MetadataValue.md(_coverage_table(rows)),
             "seo": dg.MetadataValue.md("\n\n".join(_seo_block(row) for row in rows)),
+            "platforms": dg.MetadataValue.md(_platforms_table(rows)),
             "scenes": dg.MetadataValue.md("\n\n".join(_scene_table(row) for row in rows)),
         },
         check_results=[
@@ -152,6 +160,29 @@ def _seo_block(row: VideoScript) -> str:
     return (
         f"**v{row.variant_index} ({row.style})** title: {row.title}\n\n{titles}\n\n"
         f"description: {clip(seo.description, 600)}\n\ntags: {', '.join(seo.tags)}"
+    )
+
+
+def _platforms_table(rows: list[VideoScript]) -> str:
+    """Each variant's package per platform, with its measured lengths next to the platform's limits."""
+    table = []
+    for row in rows:
+        for name, data in (row.platforms or {}).items():
+            rules, package = PLATFORMS[name], PlatformPackage.model_validate(data)
+            where = "in description" if rules.tags_in_description else "tag field"
+            table.append(
+                [
+                    f"v{row.variant_index}",
+                    f"{rules.label} ({name})",
+                    package.title,
+                    f"{len(package.title)}/{rules.title_max}",
+                    f"{len(package.tags)}/{rules.max_tags} {where}",
+                    f"{len(package.description)}/{rules.description_max}",
+                    clip(package.description, 300),
+                ]
+            )
+    return markdown_table(
+        ["variant", "platform", "title", "title chars", "tags", "description chars", "description"], table
     )
 
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
+import psycopg2
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
 
 
 def normalise_url(url: str) -> str:
@@ -52,3 +58,25 @@ def session_scope(url: str) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """The database server could not be reached or dropped the connection: waiting may fix it."""
+    if not isinstance(error, DBAPIError):
+        return False
+    return error.connection_invalidated or isinstance(error.orig, psycopg2.OperationalError | psycopg2.InterfaceError)
+
+
+def when_reachable(work: Callable[[], T], wait_seconds: float) -> T:
+    """`work()`, tried again with backoff while the database is unreachable, for up to `wait_seconds`; then the
+    last error propagates."""
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.25
+    while True:
+        try:
+            return work()
+        except DBAPIError as error:
+            if not is_unreachable(error) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 10.0)

@@ -104,6 +104,8 @@ class VideoScript(Timestamped, Base):
     seo: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     backend: Mapped[str] = mapped_column(String(32))
     prompt_version: Mapped[str | None] = mapped_column(String(64))
+    # Title, description and tags per target platform, each within that platform's limits.
+    platforms: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class RenderedVideo(Timestamped, Base):
@@ -128,6 +130,8 @@ class RenderedVideo(Timestamped, Base):
     height: Mapped[int | None]
     render_seconds: Mapped[float | None]
     script_digest: Mapped[str | None] = mapped_column(String(64))
+    # Platform -> object key of the cover cropped to that platform's aspect.
+    cover_keys: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 # States in which an external merge job is still the vendor's and the reconcile schedule's to settle.
@@ -153,6 +157,39 @@ class MergeJob(Timestamped, Base):
     next_poll_at: Mapped[datetime | None]
     poll_failures: Mapped[int] = mapped_column(Integer, default=0)
     finished_at: Mapped[datetime | None]
+
+
+class Feed(Timestamped, Base):
+    """An RSS or Atom feed from VIDEO_ASSETS_FEED_URLS and the outcome of its last poll."""
+
+    __tablename__ = "feeds"
+    __table_args__ = (UniqueConstraint("url", name="uq_feeds_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    reason: Mapped[str | None] = mapped_column(Text)
+    last_polled_at: Mapped[datetime | None]
+    last_ok_at: Mapped[datetime | None]
+    entries_seen: Mapped[int] = mapped_column(Integer, default=0)
+    requests_created: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FeedEntry(Timestamped, Base):
+    """One feed entry (one version of it when updates are configured to re-request) and the request it became."""
+
+    __tablename__ = "feed_entries"
+    __table_args__ = (UniqueConstraint("idempotency_key", name="uq_feed_entries_idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
+    entry_id: Mapped[str] = mapped_column(Text)
+    entry_updated: Mapped[str | None] = mapped_column(String(64))
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    request_id: Mapped[str | None] = mapped_column(ForeignKey("video_requests.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 class RequestEvent(Base):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from video_assets.db.models import MediaAnalysis, MediaItem, MergeJob, RenderedVideo, VideoScript
+from video_assets.db.models import Feed, FeedEntry, MediaAnalysis, MediaItem, MergeJob, RenderedVideo, VideoScript
 from video_assets.db.repository import get_request, list_events
 
 
@@ -88,3 +88,26 @@ def request_report(session: Session, request_id: str) -> dict[str, Any]:
             )
         ],
     }
+
+
+def feed_states(session: Session) -> list[dict[str, Any]]:
+    """Every polled feed as its last poll left it, with how many of its entries were rejected and why not."""
+    rejected = dict(
+        session.execute(
+            select(FeedEntry.feed_id, func.count()).where(FeedEntry.status == "rejected").group_by(FeedEntry.feed_id)
+        ).all()
+    )
+    return [
+        {
+            "url": feed.url,
+            "title": feed.title,
+            "status": feed.status,
+            "reason": feed.reason,
+            "last_polled_at": feed.last_polled_at.isoformat() if feed.last_polled_at else None,
+            "last_ok_at": feed.last_ok_at.isoformat() if feed.last_ok_at else None,
+            "entries_seen": feed.entries_seen,
+            "requests_created": feed.requests_created,
+            "entries_rejected": rejected.get(feed.id, 0),
+        }
+        for feed in session.scalars(select(Feed).order_by(Feed.id))
+    ]

@@ -24,11 +24,12 @@ from video_assets.llm.images import TOKENS_PER_IMAGE, image_data_url, pick_keyfr
 from video_assets.llm.json_output import extract_json_object
 from video_assets.llm.rate_limit import RateLimiter
 from video_assets.llm.script_validation import InvalidOutput, parse_model, validated_script
+from video_assets.llm.seo_validation import describe_rules, parse_seo
+from video_assets.platforms import DEFAULT_PLATFORMS, PLATFORMS
 from video_assets.prompts import DESCRIBE_MATERIAL_PROMPT, SEO_PROMPT, WRITE_SCRIPT_PROMPT, render_prompt
 from video_assets.scripting.duration import duration_bounds
 from video_assets.scripting.models import MaterialAnalysis, MaterialBrief, Script, SeoMeta
 from video_assets.scripting.seo_limits import title_limits
-from video_assets.scripting.text import strip_markdown
 
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")
@@ -81,7 +82,7 @@ class OpenAICompatibleBackend:
             duration_text=f", {brief.duration:.1f} s" if brief.duration else "",
             user_description=brief.description or "(none)",
             material_context=brief.context or "(none)",
-            article_context=strip_markdown(article_context)[:3000],
+            article_context=article_context[:3000],
             cv_summary=brief.cv.model_dump_json() if brief.cv else "(not measured)",
         )
         images = [image_data_url(Path(path)) for path in pick_keyframes(keyframe_paths)]
@@ -100,7 +101,7 @@ class OpenAICompatibleBackend:
     def write_script(
         self,
         article_title: str,
-        article_markdown: str,
+        article_text: str,
         briefs: Sequence[MaterialBrief],
         style: str,
         language: str,
@@ -118,7 +119,7 @@ class OpenAICompatibleBackend:
             max_seconds=f"{high:.0f}",
             variant_index=variant_index,
             article_title=article_title,
-            article_text=strip_markdown(article_markdown)[:MAX_ARTICLE_CHARS],
+            article_text=article_text[:MAX_ARTICLE_CHARS],
             materials_json=json.dumps([_material_for_prompt(brief) for brief in briefs], ensure_ascii=False),
         )
         messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": prompt.user}]
@@ -130,7 +131,14 @@ class OpenAICompatibleBackend:
         )
         return script, prompt.version
 
-    def write_seo(self, script: Script, article_title: str, language: str) -> tuple[SeoMeta, str]:
+    def write_seo(
+        self,
+        script: Script,
+        article_title: str,
+        language: str,
+        platforms: Sequence[str] = DEFAULT_PLATFORMS,
+        seed_tags: Sequence[str] = (),
+    ) -> tuple[SeoMeta, str]:
         short_limit, medium_limit, long_limit = title_limits(language)
         prompt = render_prompt(
             SEO_PROMPT,
@@ -138,12 +146,19 @@ class OpenAICompatibleBackend:
             short_limit=short_limit,
             medium_limit=medium_limit,
             long_limit=long_limit,
+            platform_rules="\n".join(describe_rules(PLATFORMS[name]) for name in platforms),
             article_title=article_title,
             hook=script.hook,
+            seed_tags=", ".join(seed_tags) or "(none)",
             narration="\n".join(scene.narration for scene in script.scenes),
         )
         messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": prompt.user}]
-        seo = self._ask(f"write_seo(style={script.style})", self.text_model, messages, _parse_seo)
+        seo = self._ask(
+            f"write_seo(style={script.style})",
+            self.text_model,
+            messages,
+            lambda data: parse_seo(data, platforms, seed_tags),
+        )
         return seo, prompt.version
 
     def _ask(
@@ -210,15 +225,6 @@ class OpenAICompatibleBackend:
         ceiling = min(self.backoff_max_seconds, self.backoff_base_seconds * 2 ** (attempt - 1))
         delay = random.uniform(0.0, ceiling)  # full jitter spreads retries of parallel workers apart
         return min(self.backoff_max_seconds, max(delay, retry_after or 0.0))
-
-
-def _parse_seo(data: dict[str, Any]) -> SeoMeta:
-    """Surplus titles and tags are cut rather than re-asked; too few are an error."""
-    if isinstance(data.get("titles"), list) and len(data["titles"]) > 3:
-        data = {**data, "titles": data["titles"][:3]}
-    if isinstance(data.get("tags"), list) and len(data["tags"]) > 10:
-        data = {**data, "tags": data["tags"][:10]}
-    return parse_model(SeoMeta, data)
 
 
 def _material_for_prompt(brief: MaterialBrief) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Literal
 
 from video_assets.media.errors import MaterialRejected
-from video_assets.media.fetch import FetchPolicy, S3Reader, fetch_material
+from video_assets.media.fetch import S3Reader, fetch_material
+from video_assets.media.fetch_policy import FetchPolicy
 from video_assets.media.gather import MaterialSource
 from video_assets.media.normalise_image import RGB, check_pixel_limit, make_thumbnail, normalise_image
 from video_assets.media.normalise_video import extract_keyframes, needs_transcode, transcode_to_mezzanine

@@ -12,7 +12,7 @@ from string import Template
 
 DESCRIBE_MATERIAL_PROMPT = "describe_material.v1"
 WRITE_SCRIPT_PROMPT = "write_script.v1"
-SEO_PROMPT = "seo.v1"
+SEO_PROMPT = "seo.v2"
 PROMPT_VERSIONS: dict[str, str] = {
     "describe_material": DESCRIBE_MATERIAL_PROMPT,
     "write_script": WRITE_SCRIPT_PROMPT,

@@ -2,9 +2,10 @@
 
 from video_assets.render.errors import RenderError
 from video_assets.render.runner import RenderResult, render_video
-from video_assets.render.timeline import RenderJob, SceneClip, ScenePlan, TimelinePlan, plan_timeline
+from video_assets.render.timeline import CoverSpec, RenderJob, SceneClip, ScenePlan, TimelinePlan, plan_timeline
 
 __all__ = [
+    "CoverSpec",
     "RenderError",
     "RenderJob",
     "RenderResult",

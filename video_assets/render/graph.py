@@ -11,6 +11,7 @@ from typing import Any
 import ffmpeg
 from ffmpeg.nodes import InputNode
 
+from video_assets.render.colour import OUTPUT_TAGS, RGB_TO_OUTPUT, SETPARAMS, SourceColour
 from video_assets.render.fit import Fit, background_size, cover, pan_canvas, plan_fit
 from video_assets.render.loudness import PEAK_CEILING
 from video_assets.render.timeline import NARRATION_LEAD, RenderJob, ScenePlan, TimelinePlan
@@ -58,12 +59,14 @@ def _input(path: Path | str, **options: Any) -> Any:
 
 @dataclass(frozen=True)
 class StillInputs:
-    """Files prepared before the graph is built: one picture per image scene (`pan_canvas` sized) and the logo."""
+    """Files prepared before the graph is built: one picture per image scene (`pan_canvas` sized) and the logo, and
+    the colour of every video scene's clip, probed."""
 
     scene_images: dict[int, Path]
     logo: tuple[Path, int, int] | None
     ass_path: Path | None
     watermark_text_path: Path | None
+    clip_colours: dict[int, SourceColour]
 
 
 def build_command(
@@ -75,7 +78,7 @@ def build_command(
     if stills.ass_path is not None:
         video = video.filter("ass", filename=str(stills.ass_path))  # kwarg: ffmpeg-python escapes positional args twice
     video = _watermark(job, video, stills, font_file)
-    video = video.filter("format", "yuv420p")
+    video = video.filter("format", "yuv420p").filter("setparams", **SETPARAMS)
     audio = _normalised_soundtrack(job, plan, gain_db)
     output = ffmpeg.output(
         video,
@@ -92,6 +95,7 @@ def build_command(
         audio_bitrate="160k",
         ar=SAMPLE_RATE,
         movflags="+faststart",
+        **OUTPUT_TAGS,
         **{"frames:v": plan.total_frames},  # bare -frames would also cap the audio, counted in AAC frames
     )
     return output.global_args("-hide_banner", "-nostats", "-loglevel", "error", "-progress", "pipe:1").compile(
@@ -103,7 +107,7 @@ def _scene_video(job: RenderJob, plan: TimelinePlan, index: int, scene: ScenePla
     if scene.clip.kind == "image":
         stream = _ken_burns(job, index, scene, stills.scene_images[index])
     else:
-        stream = _fitted_clip(job, scene)
+        stream = _fitted_clip(job, scene, stills.clip_colours[index])
     # Exact frame count: fps last, then pad by cloning and cut, so xfade offsets can never drift.
     return (
         stream.filter("tpad", stop_mode="clone", stop_duration=f"{scene.seconds(job.fps) + 1:.3f}")
@@ -133,7 +137,8 @@ def _ken_burns(job: RenderJob, index: int, scene: ScenePlan, canvas_image: Path)
 
     return (
         _input(canvas_image)
-        .video.filter("format", "yuv420p")
+        .video.filter("scale", **RGB_TO_OUTPUT)
+        .filter("format", "yuv420p")
         .filter("loop", loop=scene.frames - 1, size=1, start=0)
         .filter("setpts", f"N/{job.fps}/TB")
         .filter("fps", job.fps)
@@ -141,7 +146,7 @@ def _ken_burns(job: RenderJob, index: int, scene: ScenePlan, canvas_image: Path)
     )
 
 
-def _fitted_clip(job: RenderJob, scene: ScenePlan) -> Any:
+def _fitted_clip(job: RenderJob, scene: ScenePlan, colour: SourceColour) -> Any:
     clip = scene.clip
     clip_in, clip_out = clip.window()
     available = clip_out - clip_in
@@ -165,25 +170,28 @@ def _fitted_clip(job: RenderJob, scene: ScenePlan) -> Any:
             for _ in range(loops)
         ]
         stream = ffmpeg.concat(*parts, v=1, a=0)
-    return _fit(stream, plan_fit(clip.width, clip.height, job.canvas), job.canvas).filter("fps", job.fps)
+    fit = plan_fit(clip.width, clip.height, job.canvas)
+    return _fit(stream, fit, job.canvas, colour.to_output()).filter("fps", job.fps)
 
 
-def _fit(stream: Any, fit: Fit, canvas: tuple[int, int]) -> Any:
+def _fit(stream: Any, fit: Fit, canvas: tuple[int, int], colour: dict[str, str]) -> Any:
+    """The scales that fit the clip also convert it to the output's colour: no extra pass over the frames."""
     width, height = canvas
     if fit.mode == "cover":
-        return stream.filter("scale", *fit.scaled, flags=SCALE_FLAGS).filter("crop", width, height, *fit.offset)
+        scaled = stream.filter("scale", *fit.scaled, flags=SCALE_FLAGS, **colour)
+        return scaled.filter("crop", width, height, *fit.offset)
     split = stream.filter_multi_output("split", 2)
     tiny = background_size(canvas)
     tiny_fit = cover(fit.scaled[0], fit.scaled[1], tiny)
     background = (
         split[0]
-        .filter("scale", *tiny_fit.scaled, flags=SCALE_FLAGS)
+        .filter("scale", *tiny_fit.scaled, flags=SCALE_FLAGS, **colour)
         .filter("crop", *tiny, *tiny_fit.offset)
         .filter("boxblur", **BACKGROUND_BLUR)
         .filter("eq", brightness=-0.08)
         .filter("scale", width, height, flags=SCALE_FLAGS)
     )
-    foreground = split[1].filter("scale", *fit.scaled, flags=SCALE_FLAGS)
+    foreground = split[1].filter("scale", *fit.scaled, flags=SCALE_FLAGS, **colour)
     return ffmpeg.overlay(background, foreground, x=fit.offset[0], y=fit.offset[1])
 
 
@@ -238,7 +246,9 @@ def _watermark(job: RenderJob, video: Any, stills: StillInputs, font_file: Path)
         logo_path, logo_width, logo_height = stills.logo
         x = margin if left else width - logo_width - margin
         y = margin if top else height - logo_height - margin
-        video = ffmpeg.overlay(video, _input(logo_path).video, x=x, y=y, eof_action="repeat")
+        # Converted here, or overlay's own conversion of the RGBA logo would use the BT.601 matrix.
+        logo = _input(logo_path).video.filter("scale", **RGB_TO_OUTPUT).filter("format", "yuva420p")
+        video = ffmpeg.overlay(video, logo, x=x, y=y, eof_action="repeat")
     if stills.watermark_text_path is not None:
         shift = logo_height + WATERMARK_GAP if logo_height else 0
         # The text comes from a file and expansion is off: user text can neither inject filters nor run %{...}.

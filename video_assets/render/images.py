@@ -77,7 +77,8 @@ def draw_cover(frame: Image.Image, title: str, out_path: Path) -> Path:
     cover = frame.convert("RGB")
     if title.strip():
         width, height = cover.size
-        font_size = max(round(width * TITLE_SIZE_RATIO), 12)
+        # Sized by the short side, so a landscape cover (bilibili) is not covered by its title.
+        font_size = max(round(min(width, height) * TITLE_SIZE_RATIO), 12)
         face = find_font()
         font = ImageFont.truetype(str(face.path), font_size, index=face.index)
         lines = wrap_text(" ".join(title.split()), max_em_per_line(width * 0.86, font_size))[:TITLE_MAX_LINES]

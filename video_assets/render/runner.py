@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from video_assets.render.colour import SourceColour, probe_colour
 from video_assets.render.errors import RenderError
 from video_assets.render.ffmpeg_run import extract_frame, probe, run_ffmpeg
 from video_assets.render.fit import pan_canvas
@@ -27,6 +28,7 @@ class RenderResult:
     cover_path: Path
     ass_path: Path | None  # None when no scene has narration
     srt_path: Path | None
+    platform_covers: dict[str, Path]
     duration: float
     width: int
     height: int
@@ -47,18 +49,20 @@ def render_video(
     plan = plan_timeline(job, narrations)
     cues = _cues(job, plan)
     ass_path = write_ass(cues, job.subtitles, job.canvas, workdir / "subtitles.ass") if cues else None
+    burn_in = workdir / "burn-in.ass"
+    burn_in_path = write_ass(cues, job.subtitles, job.canvas, burn_in, for_burn_in=True) if cues else None
     srt_path = write_srt(cues, workdir / "subtitles.srt") if cues else None
     # The soundtrack is measured while the stills are composited: neither needs the other.
     with ThreadPoolExecutor(max_workers=1) as pool:
         loudness = pool.submit(measure_integrated_loudness, build_loudness_command(job, plan), plan.duration)
-        stills = _stills(job, workdir, ass_path)
+        stills = _stills(job, workdir, burn_in_path)
         gain_db = gain_to_target(loudness.result())
     video_path = workdir / "video.mp4"
     command = build_command(job, plan, stills, video_path, find_font().path, gain_db)
     (workdir / "ffmpeg-command.txt").write_text("\n".join(command), encoding="utf-8")
     run_ffmpeg(command, plan.duration, workdir / "ffmpeg-stderr.log", on_progress)
-    cover_path = _cover(job, stills, workdir)
-    return _result(video_path, cover_path, ass_path, srt_path, plan)
+    cover_path, platform_covers = _covers(job, workdir)
+    return _result(video_path, cover_path, platform_covers, ass_path, srt_path, plan)
 
 
 def _stills(job: RenderJob, workdir: Path, ass_path: Path | None) -> StillInputs:
@@ -71,7 +75,13 @@ def _stills(job: RenderJob, workdir: Path, ass_path: Path | None) -> StillInputs
         logo=_logo(job, workdir),
         ass_path=ass_path if job.subtitles.enabled else None,
         watermark_text_path=_watermark_text(job, workdir),
+        clip_colours=_clip_colours(job),
     )
+
+
+def _clip_colours(job: RenderJob) -> dict[int, SourceColour]:
+    by_path = {scene.media_path: probe_colour(scene.media_path) for scene in job.scenes if scene.kind == "video"}
+    return {index: by_path[scene.media_path] for index, scene in enumerate(job.scenes) if scene.kind == "video"}
 
 
 def _narrate(job: RenderJob, tts: TtsEngine, workdir: Path) -> list[Narration | None]:
@@ -115,20 +125,32 @@ def _watermark_text(job: RenderJob, workdir: Path) -> Path | None:
     return path
 
 
-def _cover(job: RenderJob, stills: StillInputs, workdir: Path) -> Path:
+def _covers(job: RenderJob, workdir: Path) -> tuple[Path, dict[str, Path]]:
+    """The cover at the video's size, and one per platform at that platform's aspect, all from the same picture:
+    the source itself, so a cover of another shape is cut from everything the source has, not from the video."""
     index = min(max(job.cover_scene_index, 0), len(job.scenes) - 1)
     scene = job.scenes[index]
     if scene.kind == "image":
-        frame = fit_picture(load_rgb(stills.scene_images[index]), job.canvas)
+        source = load_rgb(scene.media_path, max_side=max(job.canvas) * 2)
     else:
         clip_in, clip_out = scene.window()
         at = clip_in + min(COVER_FRAME_OFFSET, (clip_out - clip_in) / 2)
-        frame = fit_picture(load_rgb(extract_frame(scene.media_path, at, workdir / "cover-frame.png")), job.canvas)
-    return draw_cover(frame, job.title, workdir / "cover.jpg")
+        source = load_rgb(extract_frame(scene.media_path, at, workdir / "cover-frame.png"))
+    main = draw_cover(fit_picture(source, job.canvas), job.title, workdir / "cover.jpg")
+    platforms = {
+        name: draw_cover(fit_picture(source, spec.size), spec.title, workdir / f"cover-{name}.jpg")
+        for name, spec in job.platform_covers.items()
+    }
+    return main, platforms
 
 
 def _result(
-    video_path: Path, cover_path: Path, ass_path: Path | None, srt_path: Path | None, plan: TimelinePlan
+    video_path: Path,
+    cover_path: Path,
+    platform_covers: dict[str, Path],
+    ass_path: Path | None,
+    srt_path: Path | None,
+    plan: TimelinePlan,
 ) -> RenderResult:
     info = probe(video_path)
     video = next((stream for stream in info["streams"] if stream["codec_type"] == "video"), None)
@@ -139,6 +161,7 @@ def _result(
         cover_path=cover_path,
         ass_path=ass_path,
         srt_path=srt_path,
+        platform_covers=platform_covers,
         duration=float(info["format"]["duration"]),
         width=int(video["width"]),
         height=int(video["height"]),

@@ -8,7 +8,7 @@ from pathlib import Path
 from video_assets.render.text_layout import break_lines, line_text, max_em_per_line
 from video_assets.request_schema import SubtitleStyle
 from video_assets.tts.base import WordTiming
-from video_assets.tts.timing import SENTENCE_END
+from video_assets.tts.words import SENTENCE_END
 
 MAX_LINES_PER_CUE = 2
 HOLD_AFTER_LAST_WORD = 0.4
@@ -17,6 +17,7 @@ SIDE_MARGIN = 0.06
 VERTICAL_MARGIN = {"portrait": (0.11, 0.17), "landscape": (0.06, 0.07), "square": (0.07, 0.08)}
 ALIGNMENT = {"bottom": 2, "middle": 5, "top": 8}
 LINE_WIDTH_SAFETY = 0.95
+BT709, BT601 = (0.2126, 0.0722), (0.299, 0.114)  # (Kr, Kb) luma coefficients
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,22 @@ def escape_ass_text(text: str) -> str:
     return flat.replace("\\", "\\\u2060").replace("{", "\\{").replace("}", "\\}")
 
 
-def ass_color(hex_color: str, alpha: int = 0) -> str:
-    red, green, blue = hex_color[1:3], hex_color[3:5], hex_color[5:7]
-    return f"&H{alpha:02X}{blue}{green}{red}".upper()
+def ass_color(hex_color: str, alpha: int = 0, for_burn_in: bool = False) -> str:
+    red, green, blue = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    if for_burn_in:
+        red, green, blue = bt601_equivalent(red, green, blue)
+    return f"&H{alpha:02X}{blue:02X}{green:02X}{red:02X}"
+
+
+def bt601_equivalent(red: int, green: int, blue: int) -> tuple[int, int, int]:
+    """The colour that ffmpeg 5.1's `ass` filter, which always converts with BT.601, turns into the YCbCr that
+    BT.709 gives the wanted colour: so a burnt-in subtitle decodes to the colour the style asked for."""
+    (kr, kb), (kr6, kb6) = BT709, BT601
+    luma = kr * red + (1 - kr - kb) * green + kb * blue
+    cb, cr = (blue - luma) / (2 * (1 - kb)), (red - luma) / (2 * (1 - kr))
+    red6, blue6 = luma + 2 * (1 - kr6) * cr, luma + 2 * (1 - kb6) * cb
+    green6 = (luma - kr6 * red6 - kb6 * blue6) / (1 - kr6 - kb6)
+    return tuple(min(max(round(value), 0), 255) for value in (red6, green6, blue6))  # type: ignore[return-value]
 
 
 def ass_time(seconds: float) -> str:
@@ -98,13 +112,21 @@ def srt_time(seconds: float) -> str:
     return f"{millis // 3600000:02d}:{millis // 60000 % 60:02d}:{millis // 1000 % 60:02d},{millis % 1000:03d}"
 
 
-def write_ass(cues: list[SubtitleCue], style: SubtitleStyle, canvas: tuple[int, int], path: Path) -> Path:
+def write_ass(
+    cues: list[SubtitleCue], style: SubtitleStyle, canvas: tuple[int, int], path: Path, for_burn_in: bool = False
+) -> Path:
+    """The sidecar keeps the style's colours for players (`YCbCr Matrix: TV.709` tells them not to alter them);
+    `for_burn_in` writes the colours our ffmpeg's `ass` filter needs to draw the same colours into the video."""
     layout = layout_for(style, canvas)
     font = "".join(ch for ch in style.font if ch not in ",\r\n") or "Noto Sans CJK SC"
     outline = max(round(layout.font_size * 0.07), 2)
     shadow = max(outline // 2, 1) if style.shadow else 0
-    # Karaoke fills from SecondaryColour to PrimaryColour, so the highlight is the primary colour of the style.
+    # Karaoke turns a word from SecondaryColour to PrimaryColour, so the highlight is the primary colour of the style.
     primary, secondary = (style.highlight_color, style.primary_color) if style.karaoke else (style.primary_color,) * 2
+
+    def colour(hex_color: str, alpha: int = 0) -> str:
+        return ass_color(hex_color, alpha, for_burn_in)
+
     header = [
         "[Script Info]",
         "ScriptType: v4.00+",
@@ -118,8 +140,8 @@ def write_ass(cues: list[SubtitleCue], style: SubtitleStyle, canvas: tuple[int, 
         "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, "
         "Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, "
         "MarginR, MarginV, Encoding",
-        f"Style: Default,{font},{layout.font_size},{ass_color(primary)},{ass_color(secondary)},"
-        f"{ass_color(style.outline_color)},{ass_color(style.outline_color, 0x80)},-1,0,0,0,100,100,0,0,1,{outline},"
+        f"Style: Default,{font},{layout.font_size},{colour(primary)},{colour(secondary)},"
+        f"{colour(style.outline_color)},{colour(style.outline_color, 0x80)},-1,0,0,0,100,100,0,0,1,{outline},"
         f"{shadow},{ALIGNMENT[style.position]},{layout.margin_h},{layout.margin_h},{layout.margin_v},1",
         "",
         "[Events]",
@@ -146,7 +168,8 @@ def _ass_cue_text(cue: SubtitleCue, karaoke: bool) -> str:
             parts.append("\\N")
         for column, word in enumerate(line):
             text = (" " if word.space_before and column else "") + word.token
-            parts.append(f"{{\\kf{max(marks[position + 1] - marks[position], 0)}}}{escape_ass_text(text)}")
+            # \k, not \kf: a word lights up whole when it is spoken, instead of a sweep crossing its characters.
+            parts.append(f"{{\\k{max(marks[position + 1] - marks[position], 0)}}}{escape_ass_text(text)}")
             position += 1
     return "".join(parts)
 

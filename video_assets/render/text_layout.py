@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from video_assets.tts.timing import CLAUSE_END, SENTENCE_END, tokenize
+from video_assets.tts.words import CLAUSE_END, SENTENCE_END, tokenize
 
 # Advance widths in em: CJK and full-width glyphs are square, Latin glyphs about half as wide.
 WIDE_EM = 1.0

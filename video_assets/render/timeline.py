@@ -45,6 +45,14 @@ class SceneClip:
 
 
 @dataclass(frozen=True)
+class CoverSpec:
+    """A cover made for one platform: its own size (aspect) and the title written on it."""
+
+    size: tuple[int, int]
+    title: str
+
+
+@dataclass(frozen=True)
 class RenderJob:
     scenes: list[SceneClip]
     canvas: tuple[int, int]
@@ -61,6 +69,7 @@ class RenderJob:
     crf: int = 23
     preset: str = "veryfast"
     cover_scene_index: int = 0
+    platform_covers: dict[str, CoverSpec] = field(default_factory=dict)
 
     def validate(self) -> None:
         if not self.scenes:

@@ -80,12 +80,23 @@ class Script(_Model):
     scenes: list[Scene] = Field(min_length=1, max_length=200)
 
 
+class PlatformPackage(_Model):
+    """What is uploaded to one platform; the description already carries the hashtags where the platform wants them
+    (video_assets/scripting/platforms.py)."""
+
+    title: str = Field(min_length=1)
+    description: str
+    tags: list[str]
+
+
 class SeoMeta(_Model):
-    """Three title candidates (short, medium, long), a description and 5-10 tags without '#'."""
+    """Three title candidates (short, medium, long), a description and 5-10 tags without '#', and the package for
+    each target platform."""
 
     titles: list[str] = Field(min_length=3, max_length=3)
     description: str = Field(min_length=1, max_length=2000)
     tags: list[str] = Field(min_length=5, max_length=10)
+    platforms: dict[str, PlatformPackage] = Field(default_factory=dict)
 
     @field_validator("titles")
     @classmethod

@@ -6,7 +6,7 @@ import math
 import re
 
 from video_assets.scripting.models import MaterialAnalysis, MaterialBrief, NarrativeRole
-from video_assets.scripting.text import is_chinese, keywords, spec_density, strip_markdown
+from video_assets.scripting.text import is_chinese, keywords, spec_density
 from video_assets.vision import CvFeatures
 
 SHARPNESS_REFERENCE = 1000.0  # Laplacian variance of a crisp 320 px photo; the log scale saturates around it
@@ -35,9 +35,8 @@ _PALETTE_EN = dict(
 _EXPLANATION_CUES = ("因为", "原理", "所以", "为什么", "如何", "怎么", "because", "how ", "why ", "means")
 
 
-def describe_offline(brief: MaterialBrief, article_context: str) -> MaterialAnalysis:
+def describe_offline(brief: MaterialBrief, article_text: str) -> MaterialAnalysis:
     """Theme and keywords from the text around the material, role from its place in the article, quality from CV."""
-    article_text = strip_markdown(article_context)
     own_text = " ".join(part for part in (brief.description, brief.context) if part)
     chinese = is_chinese(own_text or article_text)
     words = keywords(own_text, limit=6)
@@ -56,7 +55,7 @@ def describe_offline(brief: MaterialBrief, article_context: str) -> MaterialAnal
 
 def article_position(context: str, article_text: str) -> float | None:
     """Where the material sits in the article, 0 (start) to 1 (end), found by its context text."""
-    probe = strip_markdown(context).strip()[:24]
+    probe = context.strip()[:24]
     if not probe or not article_text:
         return None
     index = article_text.find(probe)

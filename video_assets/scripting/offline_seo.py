@@ -1,10 +1,14 @@
-"""Offline SEO pass: three titles within platform limits, a description and 5-10 tags from the script's keywords."""
+"""Offline SEO pass: three titles, a description and 5-10 tags from the request's tags and the script's keywords,
+then each target platform's package within that platform's limits."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from video_assets.platforms import DEFAULT_PLATFORMS
 from video_assets.scripting.models import Script, SeoMeta
+from video_assets.scripting.packaging import fit_title, package_for, truncate
 from video_assets.scripting.seo_limits import title_limits
 from video_assets.scripting.text import is_chinese, keywords
 
@@ -14,13 +18,20 @@ FALLBACK_TAGS_EN = ("shorts", "explained", "review", "tips", "mustwatch")
 DESCRIPTION_CHARS = 200
 
 
-def write_seo_offline(script: Script, article_title: str, language: str) -> SeoMeta:
+def write_seo_offline(
+    script: Script,
+    article_title: str,
+    language: str,
+    platforms: Sequence[str] = DEFAULT_PLATFORMS,
+    seed_tags: Sequence[str] = (),
+) -> SeoMeta:
+    """`seed_tags` (the request's own tags, then the materials' analysis keywords) come before the script's."""
     narration = "".join(scene.narration for scene in script.scenes)
     chinese = is_chinese(narration + article_title) if narration else language.lower().startswith("zh")
     joiner = "" if chinese else " "
     short_limit, medium_limit, long_limit = title_limits(language if not chinese else "zh")
     topic = re.split(r"[：:|｜—\-–(（]", article_title, maxsplit=1)[0].strip() or article_title.strip()
-    tags = _tags(narration, article_title, chinese)
+    tags = _tags(narration, article_title, chinese, seed_tags)
     separator = "｜" if chinese else " | "
     hook = re.sub(r"[。.！!]+$", "", script.hook)
     titles = [
@@ -29,27 +40,18 @@ def write_seo_offline(script: Script, article_title: str, language: str) -> SeoM
         fit_title(f"{article_title}{separator}{' '.join(tags[:3])}", long_limit),
     ]
     titles = _distinct(titles, tags, (short_limit, medium_limit, long_limit))
-    body = _truncate(joiner.join(scene.narration for scene in script.scenes[1:4]), DESCRIPTION_CHARS)
+    body = truncate(joiner.join(scene.narration for scene in script.scenes[1:4]), DESCRIPTION_CHARS)
     hashtags = " ".join(f"#{tag}" for tag in tags)
-    description = f"{script.hook}{joiner}{body}\n{hashtags}"
-    return SeoMeta(titles=titles, description=description, tags=tags)
+    summary = f"{script.hook}{joiner}{body}"
+    packages = {platform: package_for(platform, titles, summary, tags) for platform in platforms}
+    return SeoMeta(titles=titles, description=f"{summary}\n{hashtags}", tags=tags, platforms=packages)
 
 
-def fit_title(text: str, limit: int) -> str:
-    """Cut at the last clause boundary that fits (keeping ? and !), so a title never ends mid-word or mid-phrase."""
-    text = text.strip()
-    if len(text) <= limit:
-        return text
-    head = text[:limit]
-    cut = max([head.rfind(mark) + 1 for mark in "？！?!"] + [head.rfind(mark) for mark in "。，、：:｜|;；,. "])
-    return (head[:cut] if cut >= limit // 2 else head).rstrip(" ，、：:｜|,;；")
-
-
-def _tags(narration: str, title: str, chinese: bool) -> list[str]:
+def _tags(narration: str, title: str, chinese: bool, seed_tags: Sequence[str]) -> list[str]:
     found = [tag for tag in keywords(narration, limit=MAX_TAGS * 2, boost_text=title) if len(tag) <= 20]
     # "#X7 Pro" is not a hashtag: platforms end a tag at the first space
-    found = [tag.replace(" ", "") for tag in found]
-    tags = [tag for tag in found if not tag.isdigit()][:MAX_TAGS]
+    found = [tag.replace(" ", "") for tag in [*seed_tags, *found]]
+    tags = list(dict.fromkeys(tag for tag in found if tag and not tag.isdigit() and len(tag) <= 20))[:MAX_TAGS]
     for fallback in FALLBACK_TAGS_ZH if chinese else FALLBACK_TAGS_EN:
         if len(tags) >= MIN_TAGS:
             break
@@ -70,7 +72,3 @@ def _distinct(titles: list[str], tags: list[str], limits: tuple[int, int, int]) 
             candidate = f"{title[: limit - 2]} {len(result) + 1}"
         result.append(candidate)
     return result
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -23,7 +23,6 @@ from video_assets.scripting.text import (
     spec_density,
     split_clauses,
     split_sentences,
-    strip_markdown,
     terms,
 )
 
@@ -53,7 +52,7 @@ class _Line:
 
 def plan_script(
     article_title: str,
-    article_markdown: str,
+    article_text: str,
     briefs: Sequence[MaterialBrief],
     style: str,
     language: str,
@@ -64,15 +63,14 @@ def plan_script(
         raise PlanningError("no usable materials to plan a script with")
     rules = style_rules(style)
     rng = random.Random(f"{style}:{variant_index}")
-    plain = strip_markdown(article_markdown)
-    lines = _article_lines(plain, article_title)
+    lines = _article_lines(article_text, article_title)
     if not lines:
         raise PlanningError("the article has no narratable sentences")
-    chinese = is_chinese(plain) if plain else language.lower().startswith("zh")
+    chinese = is_chinese(article_text) if article_text else language.lower().startswith("zh")
     hook, quoted = _hook(article_title, lines, rules, variant_index, chinese)
     lines = [line for line in lines if line.text != quoted] or lines  # do not say the quoted sentence twice
     hook_seconds = estimate_narration_seconds(hook, language)
-    _rank(lines, plain, rules, rng, variant_index)
+    _rank(lines, article_text, rules, rng, variant_index)
     budget = target_seconds * 0.95 - hook_seconds - SCENE_TAIL_SECONDS
     chosen = _select(lines, rules, budget, language)
     texts = [hook] + _pace(chosen, rules, language)
@@ -82,9 +80,9 @@ def plan_script(
             f"a {target_seconds:.0f}s video cannot show {min_materials_to_use(briefs)} materials with enough narration;"
             " raise the target duration or send fewer materials"
         )
-    positions = [0.0] + [_text_position(text, plain) for text in texts[1:]]
+    positions = [0.0] + [_text_position(text, article_text) for text in texts[1:]]
     durations = _durations(texts, language, target_seconds)
-    assignment = _assign(texts, positions, briefs, plain, rules, rng)
+    assignment = _assign(texts, positions, briefs, article_text, rules, rng)
     scenes = _scenes(texts, durations, assignment, briefs)
     script = Script(style=style, hook=hook, scenes=scenes)
     report = check_coverage(script, briefs)

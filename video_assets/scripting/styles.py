@@ -24,6 +24,8 @@ class StyleRules:
 
 DEFAULT = StyleRules("default", order="article", spec_weight=0.0, max_scene_seconds=8.0, hook_offset=0)
 PRODUCT_GEEK = StyleRules("product_geek", order="ranked", spec_weight=2.0, max_scene_seconds=4.0, hook_offset=0)
+# What a request may ask for; other names reach the planner only from code and tests.
+KNOWN_STYLES = (DEFAULT.name, PRODUCT_GEEK.name)
 
 
 def style_rules(style: str) -> StyleRules:

@@ -1,4 +1,4 @@
-"""Plain-text tools for the offline planner: Markdown stripping, sentence splitting and keyword extraction.
+"""Plain-text tools for the offline planner: sentence splitting and keyword extraction over the article's text.
 
 Chinese has no spaces, so terms are character n-grams that contain no function characters; this needs no
 dictionary (no jieba) and still finds repeated product words such as 续航 or 屏幕.
@@ -9,19 +9,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_HTML_TAG = re.compile(r"<[^>]+>")
-_HEADER = re.compile(r"^\s{0,3}#{1,6}\s*", re.MULTILINE)
-_LIST_MARK = re.compile(r"^\s*(?:[-*+>]|\d+[.)])\s+", re.MULTILINE)
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`+)")
-_URL = re.compile(r"https?://\S+")
 _SENTENCE = re.compile(r"[^。！？；!?;]*?(?:[。！？；!?;]+[”’\"」』）)]*|\.(?=\s)|$)", re.DOTALL)
 _CLAUSE_BREAK = re.compile(r"(?<=[，：；])|(?<=[,:;])(?=\s)")  # not 、 (list items) nor 1,999
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9+-]*(?: [A-Z0-9][A-Za-z0-9+-]*)*")  # "X7 Pro", "Galaxy S24"
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+-]*[A-Za-z0-9+]|[A-Za-z]|\d+[A-Za-z%]+[A-Za-z0-9]*")
+# A number with a unit ("8GB") is tried only where a run of digits starts, and the digits are never given back:
+# trying it at every digit of a long number is quadratic in the number's length.
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+-]*[A-Za-z0-9+]|[A-Za-z]|(?<!\d)\d++[A-Za-z%]+[A-Za-z0-9]*")
 
 # Function characters: an n-gram containing one of these is rarely a topic word.
 _CJK_STOP_CHARS = set(
@@ -108,18 +103,6 @@ _EN_STOP_WORDS = {
 _SPEC_NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:mAh|GB|TB|Hz|W|mm|g|nits|英寸|毫米|克|元|瓦|小时|分钟|%|倍|核|万)?")
 _SPEC_NAME = re.compile(r"[A-Z]{2,}[0-9A-Z]*|\b[A-Z][a-z]+\s?\d+")
 _SPEC_WORD = re.compile(r"价格|售价|参数|配置|续航|性能|屏幕|芯片|电池|处理器|price|battery|chip|screen|spec", re.I)
-
-
-def strip_markdown(markdown: str) -> str:
-    """Readable text: images, URLs, HTML, headers, list and emphasis marks removed; link text kept."""
-    text = _IMAGE.sub("", markdown)
-    text = _LINK.sub(r"\1", text)
-    text = _HTML_TAG.sub("", text)
-    text = _URL.sub("", text)
-    text = _HEADER.sub("", text)
-    text = _LIST_MARK.sub("", text)
-    text = _EMPHASIS.sub("", text)
-    return re.sub(r"[ \t]+", " ", text).strip()
 
 
 def is_chinese(text: str) -> bool:

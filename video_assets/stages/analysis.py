@@ -15,6 +15,7 @@ from video_assets.db.models import MediaAnalysis, MediaItem
 from video_assets.db.upsert import upsert
 from video_assets.llm import LlmBackend
 from video_assets.request_schema import VideoRequestSpec
+from video_assets.stages.article import stored_article
 from video_assets.stages.materials import brief_for, download_material, ready_items
 from video_assets.storage import ObjectStore
 from video_assets.transient import is_transient
@@ -86,7 +87,7 @@ def analyse_request(
     workers: int,
 ) -> AnalysisSummary:
     """Idempotent on media item: items already analysed are kept, failed ones are tried again."""
-    article_context = f"{spec.title}\n\n{spec.markdown}"
+    article_context = f"{spec.title}\n\n{stored_article(store, request_id, spec.markdown).text}"
     with session_scope(database_url) as session:
         items = ready_items(session, request_id)
         done = set(

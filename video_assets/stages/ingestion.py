@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from video_assets.db.engine import session_scope
 from video_assets.db.models import MediaItem
 from video_assets.db.upsert import upsert
 from video_assets.media import (
+    Article,
     GatheredMaterials,
     IngestedMaterial,
     IngestOutcome,
@@ -24,6 +25,7 @@ from video_assets.media import (
     ingest_all,
 )
 from video_assets.request_schema import VideoRequestSpec
+from video_assets.stages.article import stored_article
 from video_assets.storage import ObjectStore, request_key
 
 
@@ -54,8 +56,8 @@ def material_rows(session: Session, request_id: str) -> list[MediaItem]:
     )
 
 
-def declared_sources(spec: VideoRequestSpec) -> GatheredMaterials:
-    return gather_materials(spec.materials, spec.markdown)
+def declared_sources(spec: VideoRequestSpec, article: Article) -> GatheredMaterials:
+    return gather_materials(spec.materials, article)
 
 
 def ingest_request(
@@ -71,7 +73,7 @@ def ingest_request(
 ) -> IngestionSummary:
     """Idempotent per (request, source): ready items whose objects exist are not fetched again. Transient failures
     stay `pending` so a step retry picks them up, unless this is the final attempt."""
-    gathered = declared_sources(spec)
+    gathered = declared_sources(spec, stored_article(store, request_id, spec.markdown))
     positions = {source.uri: index for index, source in enumerate(gathered.accepted)}
     with session_scope(database_url) as session:
         existing = {row.source: row for row in material_rows(session, request_id)}
@@ -81,7 +83,8 @@ def ingest_request(
         if row.status == "ready" and row.object_key and store.exists(row.object_key)
     }
     todo = [source for source in gathered.accepted if source.uri not in done]
-    outcomes = ingest_all(todo, workdir, policy, max_workers=workers, s3_reader=s3_reader)
+    own = replace(policy, fetch=policy.fetch.for_request(request_id))
+    outcomes = ingest_all(todo, workdir, own, max_workers=workers, s3_reader=s3_reader)
     transient = [o for o in outcomes if o.transient and not final_attempt]
     with session_scope(database_url) as session:
         for outcome in outcomes:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -16,9 +17,11 @@ from video_assets.db.models import MediaItem, RenderedVideo, VideoScript
 from video_assets.db.repository import RequestCancelled, finish, set_progress
 from video_assets.db.upsert import upsert
 from video_assets.media import AUDIO_TYPES, FetchPolicy, S3Reader, fetch_material
-from video_assets.render import RenderJob, RenderResult, SceneClip, render_video
+from video_assets.platforms import PLATFORMS
+from video_assets.render import CoverSpec, RenderJob, RenderResult, SceneClip, render_video
 from video_assets.request_schema import VideoRequestSpec
 from video_assets.scripting import Scene
+from video_assets.scripting.models import PlatformPackage
 from video_assets.stages.materials import download_material
 from video_assets.storage import ObjectStore, request_key
 from video_assets.transient import is_transient
@@ -43,7 +46,9 @@ class VariantRender:
 
 def script_digest(script: VideoScript) -> str:
     """What a video was made from: a re-written script gets a new video, an unchanged one never renders twice."""
-    content = {"title": script.title, "style": script.style, "scenes": script.scenes}
+    content: dict[str, object] = {"title": script.title, "style": script.style, "scenes": script.scenes}
+    if script.platforms:
+        content["platforms"] = script.platforms  # their titles are drawn on the platform covers
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -94,8 +99,9 @@ def render_variant(
     retry: Exception | None = None
     try:
         scenes = [Scene.model_validate(scene) for scene in script.scenes]
+        covers = platform_covers(script.platforms or {})
         job = _render_job(
-            spec, script.title or spec.title, scenes, items, store, fetch_policy, s3_reader, encode, workdir
+            spec, script.title or spec.title, scenes, covers, items, store, fetch_policy, s3_reader, encode, workdir
         )
         result = render_video(job, tts, workdir / "render", on_progress)
         values = _upload(request_id, variant_index, result, store) | {"status": "ready", "reason": None}
@@ -116,6 +122,7 @@ def _render_job(
     spec: VideoRequestSpec,
     title: str,
     scenes: list[Scene],
+    covers: dict[str, CoverSpec],
     items: dict[int, MediaItem],
     store: ObjectStore,
     fetch_policy: FetchPolicy,
@@ -161,7 +168,17 @@ def _render_job(
         title=title,
         crf=encode.crf,
         preset=encode.preset,
+        platform_covers=covers,
     )
+
+
+def platform_covers(packages: dict[str, Any]) -> dict[str, CoverSpec]:
+    """One cover per target platform, at its aspect, with the title written for that platform."""
+    return {
+        name: CoverSpec(PLATFORMS[name].cover_size, PlatformPackage.model_validate(package).title)
+        for name, package in packages.items()
+        if name in PLATFORMS
+    }
 
 
 def _upload(request_id: str, variant_index: int, result: RenderResult, store: ObjectStore) -> dict[str, object]:
@@ -175,6 +192,9 @@ def _upload(request_id: str, variant_index: int, result: RenderResult, store: Ob
     return {
         "video_key": put(result.video_path, "video.mp4", "video/mp4"),
         "cover_key": put(result.cover_path, "cover.jpg", "image/jpeg"),
+        "cover_keys": {
+            name: put(path, f"cover-{name}.jpg", "image/jpeg") for name, path in result.platform_covers.items()
+        },
         "ass_key": put(result.ass_path, "subtitles.ass", "text/x-ssa"),
         "srt_key": put(result.srt_path, "subtitles.srt", "application/x-subrip"),
         "duration": round(result.duration, 3),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from video_assets.db.engine import session_scope
@@ -11,7 +13,9 @@ from video_assets.db.upsert import upsert
 from video_assets.llm import LlmBackend
 from video_assets.request_schema import VideoRequestSpec
 from video_assets.scripting import MaterialBrief, Script, check_coverage, total_duration
+from video_assets.stages.article import stored_article
 from video_assets.stages.materials import briefs_for_request
+from video_assets.storage import ObjectStore
 from video_assets.transient import is_transient
 
 
@@ -26,21 +30,41 @@ class VariantOutcome:
     transient: bool = False  # the error may clear up by the next attempt (LLM 5xx/429, timeouts)
 
 
+# Analysis keywords are many and overlap; the most shared ones say what the video shows.
+MAX_ANALYSIS_TAGS = 3
+
+
+def seed_tags(request_tags: Sequence[str], briefs: Sequence[MaterialBrief]) -> list[str]:
+    """The request's own tags (a feed entry's categories), then the keywords most materials' analyses share."""
+    counts = Counter(word for brief in briefs if brief.analysis for word in dict.fromkeys(brief.analysis.keywords))
+    shared = [word for word, _ in counts.most_common(MAX_ANALYSIS_TAGS)]
+    return list(dict.fromkeys([*request_tags, *shared]))
+
+
 def write_scripts(
-    request_id: str, spec: VideoRequestSpec, database_url: str, backend: LlmBackend, backend_name: str
+    request_id: str,
+    spec: VideoRequestSpec,
+    database_url: str,
+    store: ObjectStore,
+    backend: LlmBackend,
+    backend_name: str,
 ) -> tuple[list[VariantOutcome], list[MaterialBrief]]:
     with session_scope(database_url) as session:
         briefs = briefs_for_request(session, request_id)
+    article_text = stored_article(store, request_id, spec.markdown).text
     outcomes: list[VariantOutcome] = []
     for index in range(spec.video_count):
         taken = {outcome.title for outcome in outcomes if outcome.title}
-        outcomes.append(_write_variant(request_id, spec, database_url, backend, backend_name, briefs, index, taken))
+        outcomes.append(
+            _write_variant(request_id, spec, article_text, database_url, backend, backend_name, briefs, index, taken)
+        )
     return outcomes, briefs
 
 
 def _write_variant(
     request_id: str,
     spec: VideoRequestSpec,
+    article_text: str,
     database_url: str,
     backend: LlmBackend,
     backend_name: str,
@@ -53,9 +77,11 @@ def _write_variant(
     style = spec.style_for_variant(index)
     try:
         script, script_version = backend.write_script(
-            spec.title, spec.markdown, briefs, style, spec.language, spec.target_duration, index
+            spec.title, article_text, briefs, style, spec.language, spec.target_duration, index
         )
-        seo, seo_version = backend.write_seo(script, spec.title, spec.language)
+        seo, seo_version = backend.write_seo(
+            script, spec.title, spec.language, spec.platforms, seed_tags(spec.tags, briefs)
+        )
     except Exception as error:  # noqa: BLE001 - a failed variant is recorded; the other variants carry on
         reason = f"{type(error).__name__}: {error}"
         transient = is_transient(error)
@@ -83,7 +109,8 @@ def _write_variant(
                 "planned_duration": total_duration(script),
                 "coverage": coverage.model_dump(mode="json"),
                 "title": title,
-                "seo": seo.model_dump(mode="json"),
+                "seo": seo.model_dump(mode="json", exclude={"platforms"}),
+                "platforms": {name: package.model_dump(mode="json") for name, package in seo.platforms.items()},
                 "backend": backend_name,
                 "prompt_version": f"{script_version}+{seo_version}",
             },

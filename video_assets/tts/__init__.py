@@ -3,7 +3,8 @@
 from video_assets.tts.base import Narration, TtsEngine, TtsError, WordTiming
 from video_assets.tts.espeak import EspeakTts
 from video_assets.tts.factory import make_tts
-from video_assets.tts.timing import estimate_timings, join_tokens, tokenize
+from video_assets.tts.timing import estimate_timings
+from video_assets.tts.words import join_tokens, tokenize
 
 __all__ = [
     "EspeakTts",

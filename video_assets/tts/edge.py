@@ -1,4 +1,8 @@
-"""Microsoft Edge read-aloud TTS (optional `edge` extra); word boundaries come from the service."""
+"""Microsoft Edge read-aloud TTS (optional `edge` extra); word boundaries come from the service.
+
+edge-tts 7 sends sentence boundaries unless asked for `boundary="WordBoundary"`; its words are cut by the service's
+own segmenter, so they are mapped onto our units (video_assets/tts/timing.py: align_boundaries).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import asyncio
 from pathlib import Path
 
 from video_assets.tts.base import Narration, TtsError, WordTiming, probe_audio_duration
-from video_assets.tts.timing import estimate_timings
+from video_assets.tts.timing import align_boundaries, estimate_timings
 
 DEFAULT_VOICES = {"zh": "zh-CN-XiaoxiaoNeural", "en": "en-US-AriaNeural"}
 TICKS_PER_SECOND = 10_000_000
@@ -33,11 +37,12 @@ class EdgeTts:
             raise TtsError(f"edge-tts failed with voice '{chosen}': {exc}") from exc
         duration = probe_audio_duration(out_path)
         if boundaries:
-            return Narration(audio_path=out_path, duration=duration, words=boundaries, timings_measured=True)
+            words = align_boundaries(text, boundaries)
+            return Narration(audio_path=out_path, duration=duration, words=words, timings_measured=True)
         return Narration(audio_path=out_path, duration=duration, words=estimate_timings(text, 0.0, duration))
 
     async def _stream(self, text: str, voice: str, out_path: Path) -> list[WordTiming]:
-        communicate = self._edge_tts.Communicate(text, voice, rate=self.rate)
+        communicate = self._edge_tts.Communicate(text, voice, rate=self.rate, boundary="WordBoundary")
         words: list[WordTiming] = []
         with out_path.open("wb") as audio:
             async for chunk in communicate.stream():

@@ -1,0 +1,100 @@
+"""Refused at submit, with a message naming the field, exit status 2 and nothing written: what used to crash submit
+(a NUL in the title on Postgres, deep nesting), what was silently accepted (a repeated key) and what was only found
+at render time, failing every variant (an unknown voice or style, a watermark or music the fetch policy refuses)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.operations.cli_process import run_cli
+from video_assets.cli import main
+from video_assets.db.engine import session_scope
+from video_assets.db.models import VideoRequest
+
+VALID = {"title": "标题", "markdown": "# 标题\n\n正文。", "materials": [{"uri": "https://cdn.example.com/a.jpg"}]}
+
+
+def fields(**values: object) -> str:
+    return json.dumps({**VALID, **values}, ensure_ascii=False)
+
+
+REFUSED: dict[str, tuple[str, str]] = {
+    "nul_in_title": (fields(title="封面\u0000标题"), "title: Value error, contains the control character U+0000"),
+    "bell_in_markdown": (fields(markdown="正文\u0007"), "markdown: Value error, contains the control character U+0007"),
+    "escape_in_a_nested_field": (fields(subtitle_style={"font": "\u001b[31m"}), "subtitle_style.font"),
+    "nul_in_a_material_description": (
+        fields(materials=[{"uri": "https://cdn.example.com/a.jpg", "description": "a\u0000"}]),
+        "materials.0.description",
+    ),
+    "c1_control_in_a_style": (fields(script_styles=["default\u0085"]), "script_styles"),
+    "deep_nesting": ('{"title": "t", "markdown": "m", "tags": ' + "[" * 50_000 + "]" * 50_000 + "}", "nested"),
+    "repeated_key": ('{"title": "a", "markdown": "m", "title": "b"}', "title: given more than once"),
+    "huge_number": ('{"title": "t", "markdown": "m", "video_count": ' + "9" * 5000 + "}", "not valid JSON"),
+    "nan": ('{"title": "t", "markdown": "m", "target_duration": NaN}', "not valid JSON"),
+    "unknown_voice": (fields(voice="no-such-voice"), "voice: espeak-ng has no voice 'no-such-voice'"),
+    "unknown_style": (fields(script_styles=["default", "vlog"]), "script_styles: unknown style 'vlog'"),
+    "private_watermark": (fields(watermark={"image_uri": "http://10.0.0.1/logo.png"}), "watermark.image_uri: refused"),
+    "metadata_service_bgm": (fields(bgm={"uri": "http://169.254.169.254/latest/meta-data/"}), "bgm.uri: refused"),
+    "bgm_outside_local_roots": (fields(bgm={"uri": "/etc/passwd"}), "bgm.uri: local path /etc/passwd is outside"),
+    "s3_watermark_from_no_source": (fields(watermark={"image_uri": "s3://other/logo.png"}), "watermark.image_uri"),
+}
+
+
+@pytest.fixture
+def cli_settings(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    monkeypatch.setenv("VIDEO_ASSETS_DATABASE_URL", database_url)
+    monkeypatch.setenv("VIDEO_ASSETS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("VIDEO_ASSETS_LOCAL_ROOTS", str(tmp_path))
+    return database_url
+
+
+def rows(database_url: str) -> int:
+    with session_scope(database_url) as session:
+        return session.scalar(select(func.count()).select_from(VideoRequest)) or 0
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_refused_at_submit_with_the_field_named_and_nothing_written(
+    case: str, cli_settings: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text, message = REFUSED[case]
+    path = tmp_path / "request.json"
+    path.write_text(text, encoding="utf-8")
+
+    assert main(["submit", str(path)]) == 2
+
+    captured = capsys.readouterr()
+    assert captured.out == "" and message in captured.err, captured.err
+    assert rows(cli_settings) == 0
+
+
+def test_a_nul_in_the_title_is_refused_by_the_real_cli_on_postgres_without_a_traceback(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "request.json"
+    path.write_text(fields(title="a\u0000b"), encoding="utf-8")
+    env = {"VIDEO_ASSETS_HOME": str(tmp_path / "home"), "VIDEO_ASSETS_DATABASE_URL": postgres_url, "PATH": "/usr/bin"}
+
+    result = run_cli(env, "submit", str(path))
+
+    assert (result.returncode, result.stdout) == (2, "")
+    assert "title: Value error, contains the control character U+0000 at position 1" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert rows(postgres_url) == 0
+
+
+def test_a_request_the_deployment_can_serve_is_still_accepted(
+    cli_settings: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logo = tmp_path / "logo.png"
+    path = tmp_path / "request.json"
+    path.write_text(
+        fields(voice="cmn-latn-pinyin", script_styles=["product_geek"], watermark={"image_uri": str(logo)}),
+        encoding="utf-8",
+    )
+    assert main(["submit", str(path)]) == 0, capsys.readouterr().err
+    assert rows(cli_settings) == 1

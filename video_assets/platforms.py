@@ -1,0 +1,71 @@
+"""What each target platform accepts for a video's title, description and tags, and its cover's shape.
+
+The limits are those the platforms' upload pages enforced when this table was written; change them here, in one
+place, when a platform changes its rules. `tags_in_description` platforms take topics as hashtags written into the
+description; the others have a separate tag field and a description without hashtags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+PlatformName = Literal["douyin", "kuaishou", "wechat_channels", "xiaohongshu", "bilibili", "youtube_shorts"]
+
+
+@dataclass(frozen=True)
+class PlatformRules:
+    name: str
+    label: str
+    title_max: int
+    description_max: int  # hashtags included where they go in the description
+    max_tags: int
+    tag_max_chars: int
+    tags_in_description: bool
+    hashtag: str  # how one tag is written in the description, `{tag}` being the tag
+    cover_size: tuple[int, int]
+    title_min: int = 1
+
+    def hashtags(self, tags: list[str]) -> str:
+        return " ".join(self.hashtag.format(tag=tag) for tag in tags)
+
+
+PLATFORMS: dict[str, PlatformRules] = {
+    # 作品标题 at most 30 characters; up to 5 topics in the description; full-screen 9:16 cover.
+    "douyin": PlatformRules("douyin", "抖音", 30, 1000, 5, 20, True, "#{tag}", (1080, 1920)),
+    "kuaishou": PlatformRules("kuaishou", "快手", 30, 500, 5, 20, True, "#{tag}", (1080, 1440)),
+    # 视频号's short title is 6-16 characters; its feed shows covers at 3:4.
+    "wechat_channels": PlatformRules(
+        "wechat_channels", "视频号", 16, 1000, 5, 20, True, "#{tag}", (1080, 1440), title_min=6
+    ),
+    # 小红书 titles stop at 20 characters; a topic is stored as #topic[话题]#.
+    "xiaohongshu": PlatformRules("xiaohongshu", "小红书", 20, 1000, 10, 20, True, "#{tag}[话题]#", (1080, 1440)),
+    # bilibili: 80-character title, 2000-character 简介, up to 10 tags in their own field, 16:10 cover.
+    "bilibili": PlatformRules("bilibili", "哔哩哔哩", 80, 2000, 10, 20, False, "{tag}", (1280, 800)),
+    # YouTube shows the first three hashtags of the description above the title; the title stops at 100.
+    "youtube_shorts": PlatformRules("youtube_shorts", "YouTube Shorts", 100, 5000, 3, 30, True, "#{tag}", (1080, 1920)),
+}
+DEFAULT_PLATFORMS: list[str] = ["douyin"]
+
+
+def package_problems(rules: PlatformRules, title: str, description: str, tags: list[str]) -> list[str]:
+    """Every way a package breaks its platform's rules, each in words that say what to change."""
+    problems = []
+    if not rules.title_min <= len(title) <= rules.title_max:
+        problems.append(
+            f"{rules.name}: title has {len(title)} characters, it must have {rules.title_min}-{rules.title_max}"
+        )
+    if len(description) > rules.description_max:
+        problems.append(f"{rules.name}: description has {len(description)} characters, at most {rules.description_max}")
+    if not tags or len(tags) > rules.max_tags:
+        problems.append(f"{rules.name}: {len(tags)} tags, it needs 1-{rules.max_tags}")
+    for tag in tags:
+        if len(tag) > rules.tag_max_chars or any(ch.isspace() or ch == "#" for ch in tag):
+            problems.append(
+                f"{rules.name}: tag {tag!r} must be at most {rules.tag_max_chars} characters, no # or spaces"
+            )
+    if rules.tags_in_description and tags and rules.hashtags(tags) not in description:
+        problems.append(f"{rules.name}: the description must end with the hashtags {rules.hashtags(tags)}")
+    if not rules.tags_in_description and "#" in description:
+        problems.append(f"{rules.name}: tags go in their own field; the description must have no hashtags")
+    return problems

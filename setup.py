@@ -39,6 +39,7 @@ setup(
         "pypinyin>=0.51",
         "feedparser>=6.0.11",
         "markdownify>=0.13",
+        "rich>=13.7",
     ],
     extras_require={
         "dev": [

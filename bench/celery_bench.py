@@ -107,6 +107,11 @@ def batch_per_hour(deployment: Deployment, label: str) -> dict[str, float]:
     with session_scope(deployment.database_url) as session:
         first = session.scalar(select(func.min(VideoRequest.created_at)).where(VideoRequest.id.in_(ids)))
         last = session.scalar(select(func.max(VideoRequest.finished_at)).where(VideoRequest.id.in_(ids)))
+        errors = sorted(
+            {row.error for row in session.scalars(select(VideoRequest).where(VideoRequest.id.in_(ids)))} - {None}
+        )
+    if errors:
+        raise SystemExit(f"{label}: requests did not complete: {errors}")
     statuses = sorted(set(deployment.statuses(ids).values()))
     elapsed = (last - first).total_seconds()
     return {"statuses": statuses, "batch_s": round(elapsed, 1), "requests_per_hour": round(len(ids) * 3600 / elapsed)}

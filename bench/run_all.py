@@ -13,7 +13,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-BENCHMARKS = ("sensor_bench", "reconcile_bench", "ingest_bench", "render_bench", "production_bench", "celery_bench")
+BENCHMARKS = (
+    "sensor_bench",
+    "reconcile_bench",
+    "ingest_bench",
+    "render_bench",
+    "request_bench",
+    "production_bench",
+    "celery_bench",
+)
 
 
 def main() -> None:

@@ -44,7 +44,7 @@ def reconcile_once(
             if status == "failed":
                 context.log.error(f"request_id={request_id} stage=merging status=failed")
             else:
-                _record_rendered_videos(context, database, store, request_id, status, workdir)
+                _record_rendered_videos(context, database, store, request_id, status)
     return report
 
 
@@ -54,14 +54,13 @@ def _record_rendered_videos(
     store: ObjectStore,
     request_id: str,
     status: str,
-    workdir: Path,
 ) -> None:
     with database.session() as session:
         canvas = load_spec(session, request_id).canvas_size
     asset = dg.AssetKey(STAGE)
     metadata = rendered_videos_metadata(database.url, request_id, status, store)
     context.log_event(dg.AssetMaterialization(asset_key=asset, partition=request_id, metadata=metadata))
-    for name, passed, details in render_check_results(database.url, request_id, canvas, store, workdir):
+    for name, passed, details in render_check_results(database.url, request_id, canvas):
         context.log_event(
             dg.AssetCheckEvaluation(
                 asset_key=asset,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -57,10 +58,17 @@ def sensor_tick(instance: dg.DagsterInstance, defs: dg.Definitions, limit: int) 
 STAGE_ORDER = ("media_items", "media_analyses", "video_scripts", "rendered_videos")
 
 
-def execute_request(instance: dg.DagsterInstance, defs: dg.Definitions, request_id: str, resume: bool = False) -> bool:
+def execute_request(
+    instance: dg.DagsterInstance,
+    defs: dg.Definitions,
+    request_id: str,
+    resume: bool = False,
+    on_event: Callable[[dg.EventLogEntry], None] | None = None,
+) -> bool:
     """Register the partition and run the pipeline job for it in this process; True when the run succeeded.
     With `resume`, stages already materialized for this request are not run again. A failed run leaves its dead
-    letter exactly as the daemon's dead-letter sensor would; a run that completes the request resolves its letters."""
+    letter exactly as the daemon's dead-letter sensor would; a run that completes the request resolves its letters.
+    `on_event` sees every event the run stores, as it is stored (the CLI's progress display)."""
     with resolved(defs, "database") as resources:
         database: DatabaseResource = resources.database
     with database.session() as session:
@@ -70,7 +78,11 @@ def execute_request(instance: dg.DagsterInstance, defs: dg.Definitions, request_
     instance.add_dynamic_partitions(request_partitions.name, [request_id])
     job = defs.resolve_job_def(PIPELINE_JOB)
     stages = unfinished_stages(instance, request_id, failed_stage) if resume else list(STAGE_ORDER)
+    run_id = str(uuid.uuid4())
+    if on_event is not None:
+        instance.add_event_listener(run_id, on_event)
     result = job.execute_in_process(
+        run_id=run_id,
         partition_key=request_id,
         instance=instance,
         raise_on_error=False,

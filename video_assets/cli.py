@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
 from video_assets.db.engine import session_scope
@@ -134,23 +135,30 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     ensure_schema(settings)
     from sensors.launch import execute_request, local_instance
     from video_assets.definitions import defs
+    from video_assets.run_progress import RunProgress
 
     if args.resume:
         with session_scope(settings.database_url.get_secret_value()) as session:
             if get_request(session, args.request_id).status == "cancelled":
                 raise UsageError(f"request {args.request_id} was cancelled; submit it again to make it")
-    with local_instance(settings) as instance, run_log(settings, args.command):
-        succeeded = execute_request(instance, defs, args.request_id, resume=args.resume)
+    progress = RunProgress(Console(file=sys.stdout))
+    with local_instance(settings) as instance, run_log(settings, args.command, args.verbose), progress:
+        succeeded = execute_request(instance, defs, args.request_id, resume=args.resume, on_event=progress.on_event)
     with session_scope(settings.database_url.get_secret_value()) as session:
         report = request_report(session, args.request_id)
     print(format_report(report))
+    progress.print_summary(report)
     return run_outcome(report, succeeded)
 
 
 @contextlib.contextmanager
-def run_log(settings: Settings, command: str) -> Iterator[None]:
+def run_log(settings: Settings, command: str, verbose: bool = False) -> Iterator[None]:
     """Dagster's log of the runs started inside (every event, failures with their stack traces) goes to a file
-    under VIDEO_ASSETS_HOME/logs; the terminal gets the report and, for a failed request, one line saying why."""
+    under VIDEO_ASSETS_HOME/logs, or with `-v` to stderr; the terminal gets the progress, the report and, for a
+    failed request, one line saying why."""
+    if verbose:
+        yield
+        return
     folder = settings.home / "logs"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{command}-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
@@ -177,6 +185,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     ensure_schema(settings)
     from sensors.launch import execute_request, local_instance, resolved, sensor_tick
     from video_assets.definitions import defs
+    from video_assets.run_progress import RunProgress
 
     with session_scope(settings.database_url.get_secret_value()) as session:
         request_id, _ = create_request(session, spec)
@@ -185,12 +194,14 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     with local_instance(settings) as instance:
         launched = sensor_tick(instance, defs, settings.sensor_batch_size)
         print(f"request sensor launched: {', '.join(launched) or 'nothing new'}", file=sys.stderr)
-        with run_log(settings, args.command):
+        progress = RunProgress(Console(file=sys.stdout))
+        with run_log(settings, args.command, args.verbose), progress:
             for key in launched:
-                failures += not execute_request(instance, defs, key)
+                failures += not execute_request(instance, defs, key, on_event=progress.on_event)
     with session_scope(settings.database_url.get_secret_value()) as session:
         report = request_report(session, request_id)
     print(format_report(report))
+    progress.print_summary(report)
     with resolved(defs, "object_store") as resources:
         store = resources.object_store.store()
     for video in report["videos"]:
@@ -324,6 +335,10 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+VERBOSE_FLAGS = ("-v", "--verbose")
+VERBOSE_OPTION: dict[str, Any] = {"action": "store_true", "help": "Dagster's event log to stderr, not to a file"}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="video-assets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -336,14 +351,17 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(handler=cmd_status)
     run = commands.add_parser("run", help="register the request's partition and run the pipeline for it in-process")
     run.add_argument("request_id")
+    run.add_argument(*VERBOSE_FLAGS, **VERBOSE_OPTION)
     run.set_defaults(handler=cmd_run, resume=False)
     retry = commands.add_parser(
         "retry", help="run the request again from its first unfinished stage; resolves its dead letters"
     )
     retry.add_argument("request_id")
+    retry.add_argument(*VERBOSE_FLAGS, **VERBOSE_OPTION)
     retry.set_defaults(handler=cmd_run, resume=True)
     demo = commands.add_parser("demo", help="submit a request and run it through the request sensor, in-process")
     demo.add_argument("file")
+    demo.add_argument(*VERBOSE_FLAGS, **VERBOSE_OPTION)
     demo.set_defaults(handler=cmd_demo)
     reconcile = commands.add_parser("reconcile", help="one pass of the external-merge reconcile job, in-process")
     reconcile.set_defaults(handler=cmd_reconcile)

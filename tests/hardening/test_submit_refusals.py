@@ -8,12 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
+from tests.foundation.test_cli_submit import row_count
 from tests.operations.cli_process import run_cli
 from video_assets.cli import main
-from video_assets.db.engine import session_scope
-from video_assets.db.models import VideoRequest
 
 VALID = {"title": "标题", "markdown": "# 标题\n\n正文。", "materials": [{"uri": "https://cdn.example.com/a.jpg"}]}
 
@@ -30,7 +28,7 @@ REFUSED: dict[str, tuple[str, str]] = {
         fields(materials=[{"uri": "https://cdn.example.com/a.jpg", "description": "a\u0000"}]),
         "materials.0.description",
     ),
-    "c1_control_in_a_style": (fields(script_styles=["default\u0085"]), "script_styles"),
+    "c1_control_in_a_style": (fields(script_styles=["de\u0085fault"]), "script_styles"),
     "deep_nesting": ('{"title": "t", "markdown": "m", "tags": ' + "[" * 50_000 + "]" * 50_000 + "}", "nested"),
     "repeated_key": ('{"title": "a", "markdown": "m", "title": "b"}', "title: given more than once"),
     "huge_number": ('{"title": "t", "markdown": "m", "video_count": ' + "9" * 5000 + "}", "not valid JSON"),
@@ -46,15 +44,10 @@ REFUSED: dict[str, tuple[str, str]] = {
 
 @pytest.fixture
 def cli_settings(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    monkeypatch.setenv("VIDEO_ASSETS_DATABASE_URL", database_url)
-    monkeypatch.setenv("VIDEO_ASSETS_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("VIDEO_ASSETS_LOCAL_ROOTS", str(tmp_path))
+    """The embedded settings on a test database, with the test's folder as the one local root."""
+    for name, value in {"DATABASE_URL": database_url, "HOME": tmp_path / "home", "LOCAL_ROOTS": tmp_path}.items():
+        monkeypatch.setenv(f"VIDEO_ASSETS_{name}", str(value))
     return database_url
-
-
-def rows(database_url: str) -> int:
-    with session_scope(database_url) as session:
-        return session.scalar(select(func.count()).select_from(VideoRequest)) or 0
 
 
 @pytest.mark.parametrize("case", sorted(REFUSED))
@@ -69,7 +62,7 @@ def test_refused_at_submit_with_the_field_named_and_nothing_written(
 
     captured = capsys.readouterr()
     assert captured.out == "" and message in captured.err, captured.err
-    assert rows(cli_settings) == 0
+    assert row_count(cli_settings) == 0
 
 
 def test_a_nul_in_the_title_is_refused_by_the_real_cli_on_postgres_without_a_traceback(
@@ -84,7 +77,7 @@ def test_a_nul_in_the_title_is_refused_by_the_real_cli_on_postgres_without_a_tra
     assert (result.returncode, result.stdout) == (2, "")
     assert "title: Value error, contains the control character U+0000 at position 1" in result.stderr
     assert "Traceback" not in result.stderr
-    assert rows(postgres_url) == 0
+    assert row_count(postgres_url) == 0
 
 
 def test_a_request_the_deployment_can_serve_is_still_accepted(
@@ -97,4 +90,4 @@ def test_a_request_the_deployment_can_serve_is_still_accepted(
         encoding="utf-8",
     )
     assert main(["submit", str(path)]) == 0, capsys.readouterr().err
-    assert rows(cli_settings) == 1
+    assert row_count(cli_settings) == 1

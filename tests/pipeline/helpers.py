@@ -31,6 +31,7 @@ RENDERED_VIDEOS_METADATA_FIELDS = {
     "total_bytes",
     "videos",
     "objects",
+    "stage_seconds",
 }
 
 

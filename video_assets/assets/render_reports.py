@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -13,7 +11,7 @@ from video_assets.assets.tables import InlineImages, code, markdown_table, mater
 from video_assets.db.engine import session_scope
 from video_assets.db.models import RenderedVideo, VideoScript
 from video_assets.stages.rendering import rendered_rows
-from video_assets.stages.verification import RenderVerification, verify_render
+from video_assets.stages.verification import RenderVerification
 from video_assets.storage import ObjectStore
 
 CHECKS = {
@@ -57,6 +55,7 @@ def rendered_videos_metadata(database_url: str, request_id: str, status: str, st
                     "resolution",
                     "size",
                     "render s",
+                    "stage s",
                     "video",
                     "reason",
                 ],
@@ -73,6 +72,7 @@ def rendered_videos_metadata(database_url: str, request_id: str, status: str, st
                         f"{row.width}x{row.height}" if row.width else "-",
                         f"{(row.size_bytes or 0) / 1e6:.1f} MB",
                         row.render_seconds,
+                        _stage_seconds(row),
                         _video_link(row, store),
                         row.reason or "",
                     ]
@@ -81,7 +81,12 @@ def rendered_videos_metadata(database_url: str, request_id: str, status: str, st
             )
         ),
         "objects": dg.MetadataValue.json({f"v{row.variant_index}": _object_uris(row, store) for row in ready}),
+        "stage_seconds": dg.MetadataValue.json({f"v{row.variant_index}": row.stage_seconds or {} for row in rows}),
     }
+
+
+def _stage_seconds(row: RenderedVideo) -> str:
+    return ", ".join(f"{name} {seconds:.1f}" for name, seconds in (row.stage_seconds or {}).items()) or "-"
 
 
 def _title(script: VideoScript | None) -> str:
@@ -110,29 +115,29 @@ def _object_uris(row: RenderedVideo, store: ObjectStore) -> dict[str, str]:
 
 
 def render_check_results(
-    database_url: str, request_id: str, canvas: tuple[int, int], store: ObjectStore, workdir: Path
+    database_url: str, request_id: str, canvas: tuple[int, int]
 ) -> list[tuple[str, bool, dict[str, Any]]]:
-    """(check name, passed, metadata) for every check in CHECKS, measured on the stored videos themselves."""
+    """(check name, passed, metadata) for every check in CHECKS, read from the measurements each video's render (or
+    import) took of the real file before it was stored; a variant failed by those measurements is judged too."""
     rows = rendered_rows(database_url, request_id)
-    verified: dict[int, RenderVerification] = {}
-    for row in rows:
-        if row.status == "ready" and row.video_key:
-            video = store.download(row.video_key, workdir / f"v{row.variant_index}.mp4")
-            verified[row.variant_index] = verify_render(video, row.planned_duration or 0.0)
-    verdicts = {
-        "duration_matches_plan": {i: v.duration_ok() for i, v in verified.items()},
-        "canvas_resolution": {i: v.resolution_ok(canvas) for i, v in verified.items()},
-        "has_audio_stream": {i: v.has_audio for i, v in verified.items()},
-        "not_mostly_black": {i: not v.mostly_black() for i, v in verified.items()},
-    }
-    details = {f"v{i}": dataclasses.asdict(v) for i, v in verified.items()}
+    verified = {row.variant_index: RenderVerification.from_record(row.verification) for row in rows if row.verification}
+    unmeasured = [f"v{row.variant_index}" for row in rows if row.status == "ready" and not row.verification]
+    by_check: dict[str, dict[int, bool]] = {name: {} for name in CHECKS if name not in WARN_ONLY}
+    for index, verification in verified.items():
+        for name, ok in verification.verdicts(canvas).items():
+            by_check[name][index] = ok
+    details = {f"v{i}": v.as_record() for i, v in verified.items()}
     results = [
         (
             name,
-            bool(by_variant) and all(by_variant.values()),
-            {"failing_variants": [f"v{i}" for i, ok in by_variant.items() if not ok], "videos": details},
+            bool(by_variant) and all(by_variant.values()) and not unmeasured,
+            {
+                "failing_variants": [f"v{i}" for i, ok in by_variant.items() if not ok],
+                "unmeasured_variants": unmeasured,
+                "videos": details,
+            },
         )
-        for name, by_variant in verdicts.items()
+        for name, by_variant in by_check.items()
     ]
     lost = {f"v{row.variant_index}": row.reason or row.status for row in rows if row.status != "ready"}
     results.append(("every_variant_rendered", bool(rows) and not lost, {"lost_variants": lost, "variants": len(rows)}))

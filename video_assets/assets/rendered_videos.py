@@ -1,7 +1,8 @@
 """rendered_videos: fan-out one render step per script variant, then fan-in to the request's final status.
 
-The render checks are the graph asset's own (`check_specs`): the fan-in step verifies the stored videos and records
-the materialization and the checks before it writes the request's final status, so no request reads `completed`
+The render checks are the graph asset's own (`check_specs`): each render step measures its video (one ffprobe, one
+keyframe decode) before upload and stores the measurements; the fan-in step records the materialization and the
+checks from them before it writes the request's final status, so no request reads `completed`
 while its checks are still to run. With an external merge backend the render step submits and returns; the asset
 is then materialized, and its checks evaluated, by the `reconcile_external_merges` schedule once the vendor's
 videos are imported, not by this run.
@@ -139,8 +140,9 @@ CHECK_OUTPUTS = [spec.get_python_identifier() for spec in CHECK_SPECS]
     | {output: dg.Out(is_required=False) for output in CHECK_OUTPUTS},
     retry_policy=NETWORK_RETRY,
     tags=on_queue(VIDEO_PROCESSING),
-    description="Verifies every ready video (ffprobe, sampled frames), records the materialization and the check "
-    "results, and only then writes the request's final status; a request with no video fails the run.",
+    description="Records the materialization and the check results (read from the measurements each render step "
+    "took of its video before upload), and only then writes the request's final status; a request with no video "
+    "fails the run.",
 )
 @records_every_exit(STAGE)
 def collect_renders(
@@ -158,26 +160,26 @@ def collect_renders(
             "imports the videos and records this partition's materialization and checks"
         )
         return
+    with database.session() as session:
+        canvas = load_spec(session, request_id).canvas_size
+    measured = render_check_results(database.url, request_id, canvas)
+    checks = [
+        dg.AssetCheckResult(check_name=name, asset_key=STAGE, passed=passed, metadata=details, severity=severity(name))
+        for name, passed, details in measured
+    ]
     if not any(r.status == "ready" for r in renders):
+        # A run whose every video failed its checks still shows which checks failed, and on which measurements.
+        yield from (check for check, (_, _, details) in zip(checks, measured, strict=True) if details.get("videos"))
         finish_request(database.url, request_id, renders)
         with database.session() as session:
             reason = get_request(session, request_id).error or "no video rendered"
         raise dg.Failure(description=reason, allow_retries=False, metadata={"request_id": request_id})
-    store = object_store.store()
-    with database.session() as session:
-        canvas = load_spec(session, request_id).canvas_size
-    with stage_workdir(request_id, "verify") as workdir:
-        checks = render_check_results(database.url, request_id, canvas, store, workdir)
     # The same rule finish_request applies below; the materialization and the checks are recorded first, so whoever
     # reads the request as completed or partial_success finds the checks' verdicts already there.
     status = "completed" if all(r.status == "ready" for r in renders) else "partial_success"
-    yield dg.Output(
-        None, output_name="result", metadata=rendered_videos_metadata(database.url, request_id, status, store)
-    )
-    for name, passed, details in checks:
-        yield dg.AssetCheckResult(
-            check_name=name, asset_key=STAGE, passed=passed, metadata=details, severity=severity(name)
-        )
+    metadata = rendered_videos_metadata(database.url, request_id, status, object_store.store())
+    yield dg.Output(None, output_name="result", metadata=metadata)
+    yield from checks
     finish_request(database.url, request_id, renders)
 
 
@@ -190,8 +192,8 @@ def collect_renders(
     check_specs=CHECK_SPECS,
     description="Finished videos of a request (mp4, cover, subtitles), one per script variant: the `videos` table "
     "shows each cover inline, the materials (#id) its scenes show, duration, resolution, size, status or reason, "
-    "and the video's object URI. The checks run ffprobe and sampled frames on every stored video before the "
-    "request's final status is written.",
+    "and the video's object URI. The checks read each video's ffprobe and keyframe measurements, taken before "
+    "upload, and are recorded before the request's final status is written.",
 )
 def rendered_videos(video_scripts: None) -> dict[str, Any]:
     collected = collect_renders(plan_renders(video_scripts).map(render_one).collect())

@@ -132,6 +132,10 @@ class RenderedVideo(Timestamped, Base):
     script_digest: Mapped[str | None] = mapped_column(String(64))
     # Platform -> object key of the cover cropped to that platform's aspect.
     cover_keys: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What the render checks read: ffprobe and keyframe measurements of the video, taken before it was uploaded.
+    verification: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Seconds per render stage (tts, materials, stills, ffmpeg, covers, verify, upload).
+    stage_seconds: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 # States in which an external merge job is still the vendor's and the reconcile schedule's to settle.

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from video_assets.render.clock import StageClock
 from video_assets.render.colour import SourceColour, probe_colour
 from video_assets.render.errors import RenderError
 from video_assets.render.ffmpeg_run import extract_frame, probe, run_ffmpeg
@@ -41,11 +42,15 @@ def render_video(
     tts: TtsEngine,
     workdir: Path,
     on_progress: Callable[[float], None] | None = None,
+    clock: StageClock | None = None,
 ) -> RenderResult:
-    """Render `job` into workdir/video.mp4 (+ cover.jpg, subtitles.ass/.srt). The caller owns workdir cleanup."""
+    """Render `job` into workdir/video.mp4 (+ cover.jpg, subtitles.ass/.srt). The caller owns workdir cleanup;
+    `clock` receives the seconds of the tts, stills, ffmpeg and covers stages."""
     job.validate()
+    clock = clock or StageClock()
     workdir.mkdir(parents=True, exist_ok=True)
-    narrations = _narrate(job, tts, workdir)
+    with clock.stage("tts"):
+        narrations = _narrate(job, tts, workdir)
     plan = plan_timeline(job, narrations)
     cues = _cues(job, plan)
     ass_path = write_ass(cues, job.subtitles, job.canvas, workdir / "subtitles.ass") if cues else None
@@ -53,15 +58,17 @@ def render_video(
     burn_in_path = write_ass(cues, job.subtitles, job.canvas, burn_in, for_burn_in=True) if cues else None
     srt_path = write_srt(cues, workdir / "subtitles.srt") if cues else None
     # The soundtrack is measured while the stills are composited: neither needs the other.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with clock.stage("stills"), ThreadPoolExecutor(max_workers=1) as pool:
         loudness = pool.submit(measure_integrated_loudness, build_loudness_command(job, plan), plan.duration)
         stills = _stills(job, workdir, burn_in_path)
         gain_db = gain_to_target(loudness.result())
     video_path = workdir / "video.mp4"
     command = build_command(job, plan, stills, video_path, find_font().path, gain_db)
     (workdir / "ffmpeg-command.txt").write_text("\n".join(command), encoding="utf-8")
-    run_ffmpeg(command, plan.duration, workdir / "ffmpeg-stderr.log", on_progress)
-    cover_path, platform_covers = _covers(job, workdir)
+    with clock.stage("ffmpeg"):
+        run_ffmpeg(command, plan.duration, workdir / "ffmpeg-stderr.log", on_progress)
+    with clock.stage("covers"):
+        cover_path, platform_covers = _covers(job, workdir)
     return _result(video_path, cover_path, platform_covers, ass_path, srt_path, plan)
 
 

@@ -19,10 +19,12 @@ from video_assets.db.upsert import upsert
 from video_assets.media import AUDIO_TYPES, FetchPolicy, S3Reader, fetch_material
 from video_assets.platforms import PLATFORMS
 from video_assets.render import CoverSpec, RenderJob, RenderResult, SceneClip, render_video
+from video_assets.render.clock import StageClock
 from video_assets.request_schema import VideoRequestSpec
 from video_assets.scripting import Scene
 from video_assets.scripting.models import PlatformPackage
 from video_assets.stages.materials import download_material
+from video_assets.stages.verification import verify_render
 from video_assets.storage import ObjectStore, request_key
 from video_assets.transient import is_transient
 from video_assets.tts import TtsEngine
@@ -74,7 +76,9 @@ def render_variant(
 ) -> VariantRender:
     """A permanent failure is recorded on the variant's row and returned, so the other variants carry on. A transient
     one (S3, TTS or network trouble) is recorded and raised for the step's RetryPolicy, unless this is the final
-    attempt. A variant already rendered from the same script is not rendered again."""
+    attempt. A variant already rendered from the same script is not rendered again. The video is verified from
+    its local file before upload; one that fails an ERROR-severity check (duration, size, audio, black) is not
+    uploaded and the variant fails with the failed checks as its reason, so the request cannot end `completed`."""
     key = {"request_id": request_id, "variant_index": variant_index}
     with session_scope(database_url) as session:
         script = session.scalars(select(VideoScript).filter_by(**key)).one()
@@ -96,21 +100,33 @@ def render_variant(
             },
         )
     started = time.perf_counter()
+    clock = StageClock()
     retry: Exception | None = None
+    values: dict[str, object] = {"verification": None}
     try:
         scenes = [Scene.model_validate(scene) for scene in script.scenes]
         covers = platform_covers(script.platforms or {})
-        job = _render_job(
-            spec, script.title or spec.title, scenes, covers, items, store, fetch_policy, s3_reader, encode, workdir
-        )
-        result = render_video(job, tts, workdir / "render", on_progress)
-        values = _upload(request_id, variant_index, result, store) | {"status": "ready", "reason": None}
+        with clock.stage("materials"):
+            job = _render_job(
+                spec, script.title or spec.title, scenes, covers, items, store, fetch_policy, s3_reader, encode, workdir
+            )
+        result = render_video(job, tts, workdir / "render", on_progress, clock)
+        with clock.stage("verify"):
+            verification = verify_render(result.video_path, result.planned_duration)
+        values["verification"] = verification.as_record()
+        failed_checks = verification.failure_reason(spec.canvas_size)
+        if failed_checks:
+            values |= {"status": "failed", "reason": failed_checks}
+        else:
+            with clock.stage("upload"):
+                values |= _upload(request_id, variant_index, result, store) | {"status": "ready", "reason": None}
     except RequestCancelled:
         raise
     except Exception as error:  # noqa: BLE001 - recorded on the variant's row; the other variants carry on
-        values = {"status": "failed", "reason": f"{type(error).__name__}: {error}"}
+        values |= {"status": "failed", "reason": f"{type(error).__name__}: {error}"}
         retry = error if is_transient(error) and not final_attempt else None
     values["render_seconds"] = round(time.perf_counter() - started, 2)
+    values["stage_seconds"] = clock.seconds
     with session_scope(database_url) as session:
         upsert(session, RenderedVideo, key, values)
     if retry is not None:

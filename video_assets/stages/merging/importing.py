@@ -68,6 +68,7 @@ def fetch_result(
         "width": checked.width,
         "height": checked.height,
         "render_seconds": round((utcnow() - submitted).total_seconds(), 2),
+        "verification": checked.as_record(),
     }
 
 

@@ -25,22 +25,16 @@ sys.path.insert(0, str(HERE))
 
 import dagster as dg  # noqa: E402
 import noop_steps  # noqa: E402
-import redis  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from tests.e2e.deployment import TERMINAL, Deployment, deployed  # noqa: E402
 from tests.harness.processes import process_tree  # noqa: E402
+from tests.harness.redis_db import empty, free_redis_url  # noqa: E402
 from video_assets.db.engine import session_scope  # noqa: E402
 from video_assets.db.models import VideoRequest  # noqa: E402
 
 BIN = Path(sys.executable).parent
-REDIS = "redis://127.0.0.1:6379"
 REQUESTS_PER_BATCH = 3
-
-
-def free_redis_db() -> str:
-    index = next(i for i in range(15, 0, -1) if redis.Redis.from_url(f"{REDIS}/{i}").dbsize() == 0)
-    return f"{REDIS}/{index}"
 
 
 @contextmanager
@@ -72,7 +66,7 @@ def worker(queue: str, name: str, env: dict[str, str], config: Path | None, log:
 
 
 def step_overhead(folder: Path) -> dict[str, float]:
-    broker = free_redis_db()
+    broker = free_redis_url()
     home = folder / "dagster"
     home.mkdir()
     env = {**os.environ, "BENCH_CELERY_BROKER": broker, "BENCH_NOOP_IO": str(folder / "io"), "DAGSTER_HOME": str(home)}
@@ -90,7 +84,7 @@ def step_overhead(folder: Path) -> dict[str, float]:
             result = dg.execute_job(dg.reconstructable(getattr(noop_steps, name)), instance=instance)
             assert result.success, name
             seconds[name] = time.perf_counter() - started
-    redis.Redis.from_url(broker).flushdb()
+    empty(broker)
     steps = noop_steps.STEPS + 1
     return {
         "steps": steps,
@@ -118,7 +112,7 @@ def batch_per_hour(deployment: Deployment, label: str) -> dict[str, float]:
 
 
 def throughput(folder: Path) -> dict[str, object]:
-    broker = free_redis_db()
+    broker = free_redis_url()
     settings = {"VIDEO_ASSETS_EXECUTOR": "celery", "VIDEO_ASSETS_CELERY_BROKER": broker}
     try:
         with deployed(folder / "prod-home", settings) as deployment:
@@ -128,7 +122,7 @@ def throughput(folder: Path) -> dict[str, object]:
             with worker("video_generation", "video_generation-2", deployment.env, config, log):
                 two = batch_per_hour(deployment, "两个")
     finally:
-        redis.Redis.from_url(broker).flushdb()
+        empty(broker)
     return {"one_render_worker": one, "two_render_workers": two}
 
 

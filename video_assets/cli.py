@@ -134,8 +134,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     ensure_schema(settings)
     from sensors.launch import execute_request, local_instance
+    from sensors.run_progress import RunProgress
     from video_assets.definitions import defs
-    from video_assets.run_progress import RunProgress
 
     if args.resume:
         with session_scope(settings.database_url.get_secret_value()) as session:
@@ -184,8 +184,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     spec = parse_request_file(Path(args.file), settings)
     ensure_schema(settings)
     from sensors.launch import execute_request, local_instance, resolved, sensor_tick
+    from sensors.run_progress import RunProgress
     from video_assets.definitions import defs
-    from video_assets.run_progress import RunProgress
 
     with session_scope(settings.database_url.get_secret_value()) as session:
         request_id, _ = create_request(session, spec)

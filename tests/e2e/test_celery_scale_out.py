@@ -16,29 +16,26 @@ from pathlib import Path
 
 import boto3
 import pytest
-import redis
 from sqlalchemy import select
 
 from sensors.liveness import process_exists
 from tests.e2e.deployment import REPO, TERMINAL, Deployment, deployed
 from tests.harness.processes import process_tree
+from tests.harness.redis_db import empty, free_redis_url
 from tests.operations.cli_process import wait_for
 from video_assets.db.engine import session_scope
 from video_assets.db.models import RenderedVideo, VideoRequest
 
-REDIS = "redis://127.0.0.1:6379"
 # Longer than any render step here, so a live worker's task is never handed out twice; short enough for the test.
 VISIBILITY_TIMEOUT_SECONDS = 60
 
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    """A Redis database of its own (the broker's queues are keys in it), emptied before and after."""
-    index = next(i for i in range(15, 0, -1) if redis.Redis.from_url(f"{REDIS}/{i}").dbsize() == 0)
-    client = redis.Redis.from_url(f"{REDIS}/{index}")
-    client.flushdb()
-    yield f"{REDIS}/{index}"
-    client.flushdb()
+    url = free_redis_url()
+    empty(url)
+    yield url
+    empty(url)
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ BENCHMARKS = (
     "sensor_bench",
     "reconcile_bench",
     "ingest_bench",
+    "exotic_clip_bench",
     "render_bench",
     "request_bench",
     "production_bench",

@@ -104,7 +104,22 @@ wait_for() {
   done
 }
 
-free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# free_ports N: N distinct free ports, none of them the webserver's (not bound until it starts).
+free_ports() {
+  "$PY" - "$1" "$WEB_PORT" <<'EOF'
+import socket, sys
+wanted, reserved = int(sys.argv[1]), {int(sys.argv[2])}
+held = []
+while len(held) < wanted:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    if sock.getsockname()[1] in reserved:
+        sock.close()
+        continue
+    held.append(sock)
+print(" ".join(str(sock.getsockname()[1]) for sock in held))
+EOF
+}
 
 port_in_use() {
   "$PY" -c 'import socket, sys; sys.exit(socket.socket().connect_ex(("127.0.0.1", int(sys.argv[1]))) != 0)' "$1"
@@ -300,8 +315,8 @@ cmd_up() {
 
   local dagster_db=${VIDEO_ASSETS_PROD_DAGSTER_DB:-dagster} app_db=${VIDEO_ASSETS_PROD_DB:-video_assets}
   local s3_port code_port pg_host pg_port pg_user pg_password
-  s3_port=$(free_port)
-  code_port=$(free_port)
+  local cluster_port
+  read -r s3_port code_port cluster_port <<<"$(free_ports 3)"
   start s3 "$BIN/moto_server" -H 127.0.0.1 -p "$s3_port" # it starts while the cluster is initialised
   if [ -n "${VIDEO_ASSETS_PROD_DATABASE_SERVER:-}" ]; then
     eval "$("$PY" - <<'EOF'
@@ -315,7 +330,7 @@ EOF
     )"
     say "Postgres: using $pg_user@$pg_host:$pg_port"
   else
-    pg_host=127.0.0.1 pg_port=$(free_port) pg_user=postgres pg_password=
+    pg_host=127.0.0.1 pg_port=$cluster_port pg_user=postgres pg_password=
     start_cluster "$pg_port"
     say "Postgres: throwaway cluster on port $pg_port"
   fi

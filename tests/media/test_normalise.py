@@ -1,12 +1,12 @@
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from tests.fixtures.media import Samples
-from tests.media_samples import clip
 from video_assets.media import FetchPolicy, IngestPolicy, MaterialRejected, MaterialSource, ingest_material
 
 
@@ -75,33 +75,44 @@ def test_rotated_clip_keyframes_are_upright(samples: Samples, policy: IngestPoli
 
 
 @pytest.mark.parametrize(
-    ("name", "codec", "has_audio"),
-    [
-        ("vp9.webm", "vp9", True),
-        ("msmpeg4.avi", "msmpeg4v3", True),
-        ("mpeg2.avi", "mpeg2video", True),
-        ("animated.gif", "gif", False),
-    ],
+    ("name", "codec"),
+    [("vp9.webm", "vp9"), ("msmpeg4.avi", "msmpeg4v3"), ("mpeg2.avi", "mpeg2video"), ("animated.gif", "gif")],
 )
-def test_exotic_video_is_transcoded_to_h264_mp4(
-    samples: Samples, policy: IngestPolicy, tmp_path: Path, name: str, codec: str, has_audio: bool
+def test_exotic_codec_that_ffmpeg_can_seek_in_is_kept_as_fetched(
+    samples: Samples, policy: IngestPolicy, tmp_path: Path, name: str, codec: str
 ) -> None:
     material = ingest_material(local(samples[name]), tmp_path, policy)
-    assert material.original_probe.video_codec == codec
-    assert material.transcoded is True
-    probe = material.probe
-    assert (probe.mime, probe.video_codec, probe.pix_fmt) == ("video/mp4", "h264", "yuv420p")
-    assert (probe.width, probe.height) == (material.original_probe.width, material.original_probe.height)
-    assert probe.has_audio is has_audio and probe.audio_codec == ("aac" if has_audio else None)
+    assert material.transcoded is False
+    assert material.probe == material.original_probe and material.probe.video_codec == codec
+    assert material.media_path.read_bytes() == samples[name].read_bytes()
     assert len(material.keyframes) == 3
 
 
-def test_mezzanine_honours_rotation_and_caps_the_long_side(tmp_path: Path) -> None:
-    rotated = clip(tmp_path / "src" / "rotated.mov", 320, 180, seconds=1.0, fps=10, codec="mpeg4", rotation=90)
-    policy = IngestPolicy(fetch=FetchPolicy(local_roots=(rotated.parent,)), video_long_side=100, keyframe_count=1)
-    material = ingest_material(local(rotated), tmp_path / "work", policy)
-    assert material.original_probe.rotation == 90
+def live_recording(dest: Path, width: int, height: int, seconds: float) -> Path:
+    """A WebM written to a pipe, as a browser's MediaRecorder writes it: no duration and no cues to seek by."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    cmd = ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate=15:duration={seconds}"]
+    cmd += ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-f", "webm", "-"]
+    dest.write_bytes(subprocess.run(cmd, check=True, capture_output=True).stdout)
+    return dest
+
+
+def test_live_recording_without_a_duration_is_transcoded_once_so_scenes_can_seek(tmp_path: Path) -> None:
+    recording = live_recording(tmp_path / "src" / "recording.webm", 320, 180, seconds=2.0)
+    policy = IngestPolicy(fetch=FetchPolicy(local_roots=(recording.parent,)), video_long_side=100, keyframe_count=2)
+    material = ingest_material(local(recording), tmp_path / "work", policy)
+    assert material.original_probe.duration is None
     assert material.transcoded is True
-    assert (material.probe.width, material.probe.height, material.probe.rotation) == (56, 100, 0)
-    with Image.open(material.keyframes[0]) as frame:
-        assert frame.size == (56, 100)
+    probe = material.probe
+    assert (probe.mime, probe.video_codec, probe.pix_fmt, probe.has_audio) == ("video/mp4", "h264", "yuv420p", False)
+    assert probe.duration == pytest.approx(2.0, abs=0.1)
+    assert (probe.width, probe.height) == (100, 56)
+    with Image.open(material.keyframes[1]) as frame:
+        assert frame.size == (100, 56)
+
+
+def test_live_recording_running_past_the_length_limit_is_refused(tmp_path: Path) -> None:
+    recording = live_recording(tmp_path / "src" / "recording.webm", 160, 90, seconds=3.0)
+    policy = IngestPolicy(fetch=FetchPolicy(local_roots=(recording.parent,)), max_video_seconds=1.5)
+    with pytest.raises(MaterialRejected, match="has no duration and runs past the 1.5 s limit"):
+        ingest_material(local(recording), tmp_path / "work", policy)

@@ -84,8 +84,7 @@ def ingest_material(
         )
         probe, keyframes, transcoded = probe_media(media, "image/jpeg"), (media,), False
     else:
-        media, transcoded = _normalise_video(fetched.path, original_probe, workdir, policy)
-        probe = probe_media(media, "video/mp4") if transcoded else original_probe
+        media, probe, transcoded = _normalise_video(fetched.path, original_probe, workdir, policy)
         keyframes = extract_keyframes(media, probe, policy.keyframe_count, workdir, policy.keyframe_long_side)
     thumbnail = make_thumbnail(keyframes[0], workdir / "thumbnail.jpg", policy.thumbnail_width)
     return IngestedMaterial(
@@ -102,16 +101,23 @@ def ingest_material(
     )
 
 
-def _normalise_video(original: Path, probe: MediaProbe, workdir: Path, policy: IngestPolicy) -> tuple[Path, bool]:
+def _normalise_video(
+    original: Path, probe: MediaProbe, workdir: Path, policy: IngestPolicy
+) -> tuple[Path, MediaProbe, bool]:
     check_pixel_limit(probe.width, probe.height, policy.max_pixels)
-    if probe.duration is not None and probe.duration > policy.max_video_seconds:
-        raise MaterialRejected(f"video is {probe.duration:.0f} s long, over the {policy.max_video_seconds:g} s limit")
+    limit = policy.max_video_seconds
     if not needs_transcode(probe):
-        return original, False
+        if probe.duration is not None and probe.duration > limit:
+            raise MaterialRejected(f"video is {probe.duration:.0f} s long, over the {limit:g} s limit")
+        return original, probe, False
     mezzanine = transcode_to_mezzanine(
-        original, workdir / "normalised.mp4", probe, policy.video_long_side, policy.transcode_timeout
+        original, workdir / "normalised.mp4", probe, policy.video_long_side, limit, policy.transcode_timeout
     )
-    return mezzanine, True
+    mezzanine_probe = probe_media(mezzanine, "video/mp4")
+    # The transcode stops at the limit, so a mezzanine that reaches it came from a stream that went on.
+    if (mezzanine_probe.duration or 0.0) >= limit:
+        raise MaterialRejected(f"the video has no duration and runs past the {limit:g} s limit")
+    return mezzanine, mezzanine_probe, True
 
 
 def ingest_all(

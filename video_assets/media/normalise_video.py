@@ -1,5 +1,5 @@
-"""Videos: keep browser-friendly H.264 MP4/MOV as is, transcode anything else to a mezzanine H.264 MP4;
-extract evenly spaced keyframes with input seeking."""
+"""Videos: render from the file as fetched whenever ffmpeg can seek in it, transcode to a mezzanine H.264 MP4 only
+when it cannot; extract evenly spaced keyframes with input seeking."""
 
 from __future__ import annotations
 
@@ -9,22 +9,18 @@ from video_assets.media.errors import MaterialRejected
 from video_assets.media.probe import MediaProbe
 from video_assets.media.tools import INPUT_GUARD, file_arg, run_tool
 
-_MP4_FAMILY = ("video/mp4", "video/quicktime", "video/x-m4v")
-_PLAIN_PIXEL_FORMATS = ("yuv420p", "yuvj420p")
-_COPYABLE_AUDIO = ("aac", "mp3")
 MAX_MEZZANINE_FPS = 60.0
 KEYFRAME_TIMEOUT_S = 60.0
 
 
 def needs_transcode(probe: MediaProbe) -> bool:
-    """True unless the file is already 8-bit 4:2:0 H.264 in an MP4/MOV with AAC/MP3 (or no) audio."""
-    keepable = (
-        probe.mime in _MP4_FAMILY
-        and probe.video_codec == "h264"
-        and probe.pix_fmt in _PLAIN_PIXEL_FORMATS
-        and (not probe.has_audio or probe.audio_codec in _COPYABLE_AUDIO)
-    )
-    return not keepable
+    """True only for a video without a duration (a live WebM recording, a raw stream): scenes seek into a clip and
+    loop it by its duration, so it must be written out once with timestamps and an index.
+
+    Any codec ffmpeg decodes (VP9, MPEG-2, MS-MPEG4, GIF, 10-bit, ...) is rendered from as it is: the render graph
+    scales, retimes and converts the colour of every clip anyway, and decoding the few seconds a scene uses costs
+    far less than transcoding the whole clip (`bench/exotic_clip_bench.py`)."""
+    return probe.duration is None
 
 
 def fit_within(width: int, height: int, long_side: int) -> tuple[int, int]:
@@ -33,14 +29,18 @@ def fit_within(width: int, height: int, long_side: int) -> tuple[int, int]:
     return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
 
 
-def transcode_to_mezzanine(source: Path, dest: Path, probe: MediaProbe, long_side: int, timeout: float) -> Path:
-    """H.264 yuv420p (+AAC) MP4. ffmpeg autorotates before our filters, so probe's display size is what we scale."""
+def transcode_to_mezzanine(
+    source: Path, dest: Path, probe: MediaProbe, long_side: int, max_seconds: float, timeout: float
+) -> Path:
+    """H.264 yuv420p (+AAC) MP4 of at most `max_seconds` (the source's length is not known before). ffmpeg
+    autorotates before our filters, so probe's display size is what we scale."""
     width, height = fit_within(probe.width, probe.height, long_side)
     filters = [f"scale={width}:{height}:flags=lanczos", "setsar=1"]
     if probe.fps is None or probe.fps > MAX_MEZZANINE_FPS:
         filters.append("fps=30")
     filters.append("format=yuv420p")
-    cmd = ["ffmpeg", "-v", "error", "-nostdin", "-y", *INPUT_GUARD, "-i", file_arg(source), "-map", "0:v:0"]
+    cmd = ["ffmpeg", "-v", "error", "-nostdin", "-y", *INPUT_GUARD, "-i", file_arg(source), "-t", f"{max_seconds:g}"]
+    cmd += ["-map", "0:v:0"]
     cmd += ["-vf", ",".join(filters), "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"]
     if probe.has_audio:
         cmd += ["-map", "0:a:0", "-c:a", "aac", "-b:a", "128k", "-ac", "2"]

@@ -115,7 +115,8 @@ def _probe_video(path: Path, mime: str) -> MediaProbe:
     if width <= 0 or height <= 0:
         raise MaterialRejected("the video stream has no frame size (truncated or corrupt file)")
     duration = _first_float(report.get("format", {}).get("duration"), video.get("duration"))
-    if not duration or duration <= 0:
+    # No duration at all is a live recording or a raw stream (ingestion transcodes it); zero is a broken file.
+    if duration is not None and duration <= 0:
         raise MaterialRejected("the video has zero duration (truncated or corrupt file)")
     rotation = _rotation(video)
     if rotation in (90, 270):

@@ -23,7 +23,7 @@ PAN_PATHS = (((0.0, 0.0), (1.0, 1.0)), ((1.0, 0.0), (0.0, 1.0)), ((1.0, 1.0), (0
 PAN_SECONDS = 6.0
 # Bilinear is visibly the same as the bicubic default at these ratios and cheaper on every frame.
 SCALE_FLAGS = "bilinear"
-BACKGROUND_BLUR = {"luma_radius": 8, "luma_power": 2}
+BACKGROUND_BLUR_RADIUS = 8
 WATERMARK_FONT_RATIO = 0.035
 WATERMARK_GAP = 8
 DUCK = {"threshold": 0.03, "ratio": 8, "attack": 20, "release": 350}
@@ -187,12 +187,17 @@ def _fit(stream: Any, fit: Fit, canvas: tuple[int, int], colour: dict[str, str])
         split[0]
         .filter("scale", *tiny_fit.scaled, flags=SCALE_FLAGS, **colour)
         .filter("crop", *tiny, *tiny_fit.offset)
-        .filter("boxblur", **BACKGROUND_BLUR)
+        .filter("boxblur", luma_radius=_blur_radius(tiny), luma_power=2)
         .filter("eq", brightness=-0.08)
         .filter("scale", width, height, flags=SCALE_FLAGS)
     )
     foreground = split[1].filter("scale", *fit.scaled, flags=SCALE_FLAGS, **colour)
     return ffmpeg.overlay(background, foreground, x=fit.offset[0], y=fit.offset[1])
+
+
+def _blur_radius(size: tuple[int, int]) -> int:
+    """boxblur refuses a radius over half the smaller chroma plane side (a quarter of the picture's in 4:2:0)."""
+    return max(1, min(BACKGROUND_BLUR_RADIUS, min(size) // 4))
 
 
 def _join_with_transitions(job: RenderJob, plan: TimelinePlan, scenes: list[Any]) -> Any:

@@ -24,6 +24,7 @@ from video_assets.db.repository import load_spec
 from video_assets.partitions import request_partitions
 from video_assets.scripting import MaterialAnalysis
 from video_assets.stages.analysis import AnalysisSummary, analyse_request
+from video_assets.stages.context import StageContext
 from video_assets.vision import CvFeatures
 
 STAGE = "media_analyses"
@@ -53,9 +54,8 @@ def media_analyses(
     with database.session() as session:
         spec = load_spec(session, request_id)
     with stage_workdir(request_id, STAGE) as workdir:
-        summary = analyse_request(
-            request_id, spec, database.url, object_store.store(), llm.client(), llm.backend, workdir, llm.workers
-        )
+        stage = StageContext(request_id, spec, database.url, object_store.store(), workdir)
+        summary = analyse_request(stage, llm.client(), llm.backend, llm.workers)
     reasons = "; ".join(f"item {r.item_id}: {r.reason}" for r in summary.failed)
     failed = f"{len(summary.failed)} of {len(summary.results)} analyses failed"
     if summary.transient:

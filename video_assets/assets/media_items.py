@@ -20,6 +20,7 @@ from video_assets.db.models import MediaItem
 from video_assets.db.repository import load_spec
 from video_assets.partitions import request_partitions
 from video_assets.stages.article import stored_article
+from video_assets.stages.context import StageContext
 from video_assets.stages.ingestion import declared_sources, ingest_request, material_rows
 
 STAGE = "media_items"
@@ -50,12 +51,8 @@ def media_items(
     store = object_store.store()
     with stage_workdir(request_id, STAGE) as workdir:
         summary = ingest_request(
-            request_id,
-            spec,
-            database.url,
-            store,
+            StageContext(request_id, spec, database.url, store, workdir),
             ingest.policy(),
-            workdir,
             ingest.workers,
             object_store.material_reader(),
             final_attempt=is_final_attempt(context),

@@ -32,6 +32,7 @@ from video_assets.assets.render_reports import CHECKS, render_check_results, ren
 from video_assets.db.engine import session_scope
 from video_assets.db.repository import RequestCancelled, ensure_not_cancelled, get_request, load_spec, set_progress
 from video_assets.partitions import request_partitions
+from video_assets.stages.context import StageContext
 from video_assets.stages.merging import MergeContext, StoreUnreachable, require_reachable_store, submit_variant
 from video_assets.stages.rendering import STAGE, VariantRender, finish_request, render_variant, script_variants
 
@@ -104,16 +105,12 @@ def render_one(
                 result = submit_variant(merging, request_id, variant_index, spec, final_attempt)
             else:
                 result = render_variant(
-                    request_id,
+                    StageContext(request_id, spec, database.url, object_store.store(), workdir),
                     variant_index,
-                    spec,
-                    database.url,
-                    object_store.store(),
                     tts.engine(),
                     ingest.policy().fetch.for_request(request_id),
                     object_store.material_reader(),
                     render.settings(),
-                    workdir,
                     report,
                     final_attempt,
                 )

@@ -10,7 +10,14 @@ from executors.queues import VIDEO_PROCESSING, on_queue
 from resources.database import DatabaseResource
 from resources.llm import LlmResource
 from resources.object_store import ObjectStoreResource
-from video_assets.assets.common import NETWORK_RETRY, begin_stage, fail_stage, records_every_exit, retry_or_fail
+from video_assets.assets.common import (
+    NETWORK_RETRY,
+    begin_stage,
+    fail_stage,
+    records_every_exit,
+    retry_or_fail,
+    stage_workdir,
+)
 from video_assets.assets.media_analyses import media_analyses
 from video_assets.assets.tables import clip, markdown_table, material_ref
 from video_assets.db.models import VideoScript
@@ -19,6 +26,7 @@ from video_assets.partitions import request_partitions
 from video_assets.platforms import PLATFORMS
 from video_assets.scripting import CoverageReport, MaterialBrief, Scene, SeoMeta, check_coverage, duration_problem
 from video_assets.scripting.models import PlatformPackage
+from video_assets.stages.context import StageContext
 from video_assets.stages.scripting import VariantOutcome, write_scripts
 
 STAGE = "video_scripts"
@@ -61,7 +69,9 @@ def video_scripts(
     request_id = begin_stage(context, database, STAGE)
     with database.session() as session:
         spec = load_spec(session, request_id)
-    outcomes, briefs = write_scripts(request_id, spec, database.url, object_store.store(), llm.client(), llm.backend)
+    with stage_workdir(request_id, STAGE) as workdir:
+        stage = StageContext(request_id, spec, database.url, object_store.store(), workdir)
+        outcomes, briefs = write_scripts(stage, llm.client(), llm.backend)
     transient = [o for o in outcomes if o.transient]
     if transient:
         reasons = "; ".join(f"v{o.variant_index}: {o.error}" for o in transient)

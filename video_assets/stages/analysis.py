@@ -14,8 +14,8 @@ from video_assets.db.engine import session_scope
 from video_assets.db.models import MediaAnalysis, MediaItem
 from video_assets.db.upsert import upsert
 from video_assets.llm import LlmBackend
-from video_assets.request_schema import VideoRequestSpec
 from video_assets.stages.article import stored_article
+from video_assets.stages.context import StageContext
 from video_assets.stages.materials import brief_for, download_material, ready_items
 from video_assets.storage import ObjectStore
 from video_assets.transient import is_transient
@@ -76,17 +76,9 @@ class AnalysisSummary:
         return round(sum(r.seconds for r in self.results if not r.reused), 3)
 
 
-def analyse_request(
-    request_id: str,
-    spec: VideoRequestSpec,
-    database_url: str,
-    store: ObjectStore,
-    backend: LlmBackend,
-    backend_name: str,
-    workdir: Path,
-    workers: int,
-) -> AnalysisSummary:
+def analyse_request(stage: StageContext, backend: LlmBackend, backend_name: str, workers: int) -> AnalysisSummary:
     """Idempotent on media item: items already analysed are kept, failed ones are tried again."""
+    request_id, spec, database_url, store = stage.request_id, stage.spec, stage.database_url, stage.store
     article_context = f"{spec.title}\n\n{stored_article(store, request_id, spec.markdown).text}"
     with session_scope(database_url) as session:
         items = ready_items(session, request_id)
@@ -102,7 +94,7 @@ def analyse_request(
         if item.id in done:
             return ItemResult(item.id, "ready", None, 0.0, reused=True)
         started = time.perf_counter()
-        values, transient = _analyse_item(item, store, backend, workdir, article_context)
+        values, transient = _analyse_item(item, store, backend, stage.workdir, article_context)
         seconds = round(time.perf_counter() - started, 3)
         with session_scope(database_url) as session:
             upsert(

@@ -26,6 +26,7 @@ from video_assets.media import (
 )
 from video_assets.request_schema import VideoRequestSpec
 from video_assets.stages.article import stored_article
+from video_assets.stages.context import StageContext
 from video_assets.storage import ObjectStore, request_key
 
 
@@ -61,18 +62,11 @@ def declared_sources(spec: VideoRequestSpec, article: Article) -> GatheredMateri
 
 
 def ingest_request(
-    request_id: str,
-    spec: VideoRequestSpec,
-    database_url: str,
-    store: ObjectStore,
-    policy: IngestPolicy,
-    workdir: Path,
-    workers: int,
-    s3_reader: S3Reader | None,
-    final_attempt: bool,
+    stage: StageContext, policy: IngestPolicy, workers: int, s3_reader: S3Reader | None, final_attempt: bool
 ) -> IngestionSummary:
     """Idempotent per (request, source): ready items whose objects exist are not fetched again. Transient failures
     stay `pending` so a step retry picks them up, unless this is the final attempt."""
+    request_id, spec, database_url, store = stage.request_id, stage.spec, stage.database_url, stage.store
     gathered = declared_sources(spec, stored_article(store, request_id, spec.markdown))
     positions = {source.uri: index for index, source in enumerate(gathered.accepted)}
     with session_scope(database_url) as session:
@@ -84,7 +78,7 @@ def ingest_request(
     }
     todo = [source for source in gathered.accepted if source.uri not in done]
     own = replace(policy, fetch=policy.fetch.for_request(request_id))
-    outcomes = ingest_all(todo, workdir, own, max_workers=workers, s3_reader=s3_reader)
+    outcomes = ingest_all(todo, stage.workdir, own, max_workers=workers, s3_reader=s3_reader)
     transient = [o for o in outcomes if o.transient and not final_attempt]
     with session_scope(database_url) as session:
         for outcome in outcomes:

@@ -23,6 +23,7 @@ from video_assets.render.clock import StageClock
 from video_assets.request_schema import VideoRequestSpec
 from video_assets.scripting import Scene
 from video_assets.scripting.models import PlatformPackage
+from video_assets.stages.context import StageContext
 from video_assets.stages.materials import download_material
 from video_assets.stages.verification import verify_render
 from video_assets.storage import ObjectStore, request_key
@@ -61,16 +62,12 @@ def script_variants(database_url: str, request_id: str) -> list[int]:
 
 
 def render_variant(
-    request_id: str,
+    stage: StageContext,
     variant_index: int,
-    spec: VideoRequestSpec,
-    database_url: str,
-    store: ObjectStore,
     tts: TtsEngine,
     fetch_policy: FetchPolicy,
     s3_reader: S3Reader | None,
     encode: EncodeSettings,
-    workdir: Path,
     on_progress: Callable[[float], None] | None = None,
     final_attempt: bool = True,
 ) -> VariantRender:
@@ -79,6 +76,8 @@ def render_variant(
     attempt. A variant already rendered from the same script is not rendered again. The video is verified from
     its local file before upload; one that fails an ERROR-severity check (duration, size, audio, black) is not
     uploaded and the variant fails with the failed checks as its reason, so the request cannot end `completed`."""
+    request_id, spec, database_url = stage.request_id, stage.spec, stage.database_url
+    store, workdir = stage.store, stage.workdir
     key = {"request_id": request_id, "variant_index": variant_index}
     with session_scope(database_url) as session:
         script = session.scalars(select(VideoScript).filter_by(**key)).one()

@@ -14,8 +14,8 @@ from video_assets.llm import LlmBackend
 from video_assets.request_schema import VideoRequestSpec
 from video_assets.scripting import MaterialBrief, Script, check_coverage, total_duration
 from video_assets.stages.article import stored_article
+from video_assets.stages.context import StageContext
 from video_assets.stages.materials import briefs_for_request
-from video_assets.storage import ObjectStore
 from video_assets.transient import is_transient
 
 
@@ -42,16 +42,12 @@ def seed_tags(request_tags: Sequence[str], briefs: Sequence[MaterialBrief]) -> l
 
 
 def write_scripts(
-    request_id: str,
-    spec: VideoRequestSpec,
-    database_url: str,
-    store: ObjectStore,
-    backend: LlmBackend,
-    backend_name: str,
+    stage: StageContext, backend: LlmBackend, backend_name: str
 ) -> tuple[list[VariantOutcome], list[MaterialBrief]]:
+    request_id, spec, database_url = stage.request_id, stage.spec, stage.database_url
     with session_scope(database_url) as session:
         briefs = briefs_for_request(session, request_id)
-    article_text = stored_article(store, request_id, spec.markdown).text
+    article_text = stored_article(stage.store, request_id, spec.markdown).text
     outcomes: list[VariantOutcome] = []
     for index in range(spec.video_count):
         taken = {outcome.title for outcome in outcomes if outcome.title}

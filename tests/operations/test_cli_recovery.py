@@ -54,10 +54,22 @@ class RunningRequest:
 
 
 @pytest.fixture
-def running(postgres_url: str, s3_endpoint: str, s3_store, materials: Path, tmp_path: Path) -> Iterator[RunningRequest]:
+def run_settings() -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture
+def running(
+    postgres_url: str,
+    s3_endpoint: str,
+    s3_store,
+    materials: Path,
+    tmp_path: Path,
+    run_settings: dict[str, str],
+) -> Iterator[RunningRequest]:
     """A submitted request whose `video-assets run` is going on in the background; killed at the end if needed."""
     home = tmp_path / "home"
-    env = cli_env(home, postgres_url, s3_endpoint, s3_store.bucket, [materials])
+    env = cli_env(home, postgres_url, s3_endpoint, s3_store.bucket, [materials]) | run_settings
     request_id = submit_file(env, request_for(materials), tmp_path)
     process = start_cli(env, "run", request_id, log=tmp_path / "run.log")
     yield RunningRequest(home, env, request_id, process)
@@ -156,6 +168,8 @@ def test_a_run_killed_mid_render_is_resumed_by_retry_without_redoing_finished_wo
     assert not (home / "tmp" / request_id).exists()
 
 
+# A render slow enough that the `cancel` process, seconds of imports on a loaded machine, lands while it runs.
+@pytest.mark.parametrize("run_settings", [{"VIDEO_ASSETS_RENDER_PRESET": "veryslow"}])
 def test_cancel_terminates_the_in_flight_run_and_no_sensor_tick_relaunches_it(
     postgres_url: str, s3_store, running: RunningRequest
 ) -> None:

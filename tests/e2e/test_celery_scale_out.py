@@ -29,9 +29,6 @@ from video_assets.db.models import RenderedVideo, VideoRequest
 # Longer than any render step here, so a live worker's task is never handed out twice; short enough for the test.
 VISIBILITY_TIMEOUT_SECONDS = 60
 
-# One deployment per module: its tests share it, so they must run on the same xdist worker.
-pytestmark = pytest.mark.xdist_group("celery-topology")
-
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:

@@ -26,9 +26,6 @@ from video_assets.db.models import DeadLetter, RenderedVideo, VideoRequest
 
 STAGES = ["media_items", "media_analyses", "video_scripts", "rendered_videos"]
 
-# One deployment per module: its tests share it, so they must run on the same xdist worker.
-pytestmark = pytest.mark.xdist_group("production-topology")
-
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:

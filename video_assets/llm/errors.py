@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from video_assets.redaction import redact
+
 
 class LlmError(Exception):
     """A call failed after the backend's own attempts. The message names the call, the attempts and the last error.
@@ -12,6 +14,7 @@ class LlmError(Exception):
     """
 
     def __init__(self, call: str, attempts: int, last_error: str, transient: bool = False) -> None:
+        last_error = redact(last_error)  # a provider's error may echo the key it was sent
         super().__init__(f"LLM call '{call}' failed after {attempts} attempt(s): {last_error}")
         self.call = call
         self.attempts = attempts

@@ -25,8 +25,10 @@ from video_assets.llm.json_output import extract_json_object
 from video_assets.llm.rate_limit import RateLimiter
 from video_assets.llm.script_validation import InvalidOutput, parse_model, validated_script
 from video_assets.llm.seo_validation import describe_rules, parse_seo
+from video_assets.openai_errors import status_error_text
 from video_assets.platforms import DEFAULT_PLATFORMS, PLATFORMS
 from video_assets.prompts import DESCRIBE_MATERIAL_PROMPT, SEO_PROMPT, WRITE_SCRIPT_PROMPT, render_prompt
+from video_assets.redaction import redact, register_secret
 from video_assets.scripting.duration import duration_bounds
 from video_assets.scripting.models import MaterialAnalysis, MaterialBrief, Script, SeoMeta
 from video_assets.scripting.seo_limits import title_limits
@@ -59,6 +61,7 @@ class OpenAICompatibleBackend:
         temperature: float = 0.4,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        register_secret(api_key)
         self._client = openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0)
         self.text_model = text_model
         self.vision_model = vision_model or text_model
@@ -202,12 +205,13 @@ class OpenAICompatibleBackend:
                     temperature=self.temperature,
                 )
             except openai.APIStatusError as error:
-                last_error = f"HTTP {error.status_code}: {_error_message(error)}"
+                last_error = status_error_text(error)
                 if error.status_code not in RETRYABLE_STATUS:
-                    raise LlmError(call, attempt, last_error, transient=False) from error
+                    # `from None`: the SDK error's text is the provider's raw body, which Dagster would store
+                    raise LlmError(call, attempt, last_error, transient=False) from None
                 retry_after = _retry_after_seconds(error)
             except (openai.APITimeoutError, openai.APIConnectionError) as error:
-                last_error = f"{type(error).__name__}: {error}"
+                last_error = redact(f"{type(error).__name__}: {error}")
                 retry_after = None
             else:
                 usage = response.usage.total_tokens if response.usage else None
@@ -260,11 +264,3 @@ def _retry_after_seconds(error: openai.APIStatusError) -> float | None:
     except ValueError:
         return None  # an HTTP date; the exponential backoff is good enough then
 
-
-def _error_message(error: openai.APIStatusError) -> str:
-    body = error.body
-    if isinstance(body, dict):
-        detail = body.get("error", body)
-        if isinstance(detail, dict) and detail.get("message"):
-            return str(detail["message"])[:300]
-    return str(error.message)[:300]

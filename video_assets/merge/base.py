@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from video_assets.redaction import redact
+
 
 class JobState(StrEnum):
     PENDING = "pending"  # accepted, not started (Easegen 0 draft, IMS Init)
@@ -56,7 +58,7 @@ class MergeVendorError(Exception):
     `delivered` is False only when the vendor certainly did not receive a submission (so resubmitting is safe)."""
 
     def __init__(self, message: str, transient: bool, delivered: bool | None = None) -> None:
-        super().__init__(message)
+        super().__init__(redact(message))  # a vendor may echo the key back in an error page
         self.transient = transient
         self.delivered = delivered
 

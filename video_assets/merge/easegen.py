@@ -16,6 +16,7 @@ import requests
 from urllib3.exceptions import NewConnectionError
 
 from video_assets.merge.base import JobState, JobStatus, MergeScene, MergeSubmission, MergeVendorError
+from video_assets.redaction import excerpt, register_secret
 from video_assets.transient import TRANSIENT_HTTP_STATUS
 
 _STATES = {0: JobState.PENDING, 1: JobState.RUNNING, 2: JobState.DONE, 3: JobState.FAILED}
@@ -34,7 +35,7 @@ class EasegenBackend:
         self, base_url: str, api_key: str, timeout_seconds: float = 5.0, connect_timeout_seconds: float = 5.0
     ) -> None:
         self._base_url = base_url.rstrip("/")
-        self._api_key = api_key
+        register_secret(api_key)
         self._timeout = (connect_timeout_seconds, timeout_seconds)
         self._session = requests.Session()
         # Proxy and .netrc settings from the environment must not reroute a call that carries the vendor key.
@@ -146,9 +147,6 @@ class EasegenBackend:
         )
 
     def _error(self, message: str, transient: bool, delivered: bool | None) -> MergeVendorError:
-        # A vendor may echo the key back in an error page; it must not reach logs, the database or the UI.
-        if self._api_key:
-            message = message.replace(self._api_key, "[redacted]")
         return MergeVendorError(message, transient=transient, delivered=delivered)
 
     # --- result parsing -------------------------------------------------------------------------------------------
@@ -254,7 +252,4 @@ def _reasons(value: Any) -> str | None:
 
 
 def _excerpt(text: str) -> str:
-    flat = " ".join(text.split())
-    if not flat:
-        return "(empty body)"
-    return flat if len(flat) <= _EXCERPT_CHARS else flat[:_EXCERPT_CHARS] + "..."
+    return excerpt(text, _EXCERPT_CHARS)

@@ -8,10 +8,23 @@ from pathlib import Path
 from typing import Protocol
 
 from video_assets.deadlines import PROBE_TIMEOUT_S, run_with_deadline
+from video_assets.redaction import redact
 
 
 class TtsError(RuntimeError):
-    """Speech synthesis failed; the message says which backend and why."""
+    """Speech synthesis failed; the message says which backend and why.
+
+    `transient` is True or False when the backend knows whether a retry may succeed (a provider's 429 or 5xx), None
+    when it does not. The message is redacted here, because a provider's error may echo the key it was sent.
+    """
+
+    def __init__(self, message: str, transient: bool | None = None) -> None:
+        super().__init__(redact(message))
+        self.transient = transient
+
+    def __reduce__(self) -> tuple[type[TtsError], tuple[str, bool | None]]:
+        # Keeps the flag when the error crosses a process boundary (multiprocess executor).
+        return (TtsError, (str(self), self.transient))
 
 
 @dataclass(frozen=True)

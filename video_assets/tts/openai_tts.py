@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from video_assets.openai_errors import status_error_text
+from video_assets.redaction import register_secret
+from video_assets.transient import is_transient
 from video_assets.tts.base import Narration, TtsError, probe_audio_duration
 from video_assets.tts.timing import estimate_timings
 
@@ -25,6 +28,7 @@ class OpenAITts:
     ) -> None:
         from openai import OpenAI
 
+        register_secret(api_key)
         self.client = OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
         self.model = model
         self.voice = voice
@@ -47,7 +51,10 @@ class OpenAITts:
                 response_format=self.response_format,
             )
         except openai.OpenAIError as exc:
-            raise TtsError(f"OpenAI TTS request failed: {exc}") from exc
+            status = isinstance(exc, openai.APIStatusError)
+            reason = status_error_text(exc) if status else f"{type(exc).__name__}: {exc}"
+            # `from None`: the SDK error's text is the provider's raw body, which Dagster would store unredacted.
+            raise TtsError(f"OpenAI TTS request failed: {reason}", transient=is_transient(exc)) from None
         out_path.write_bytes(response.content)
         duration = probe_audio_duration(out_path)
         words = estimate_timings(text, min(EDGE_SILENCE, duration / 10), max(duration - EDGE_SILENCE, duration * 0.9))

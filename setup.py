@@ -29,6 +29,8 @@ setup(
         "requests>=2.31",
         "filetype>=1.2",
         "pillow>=10.0",
+        # Character maps of the installed fonts: which font draws a watermark or a subtitle (render/glyphs.py).
+        "fonttools>=4.50",
         "numpy>=1.26",
         "opencv-python-headless>=4.9",
         "ffmpeg-python==0.2.0",

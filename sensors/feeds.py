@@ -18,7 +18,12 @@ def parse_feed_cursor(raw: str | None) -> int:
 
 def poll_once(context: dg.SensorEvaluationContext, database: DatabaseResource, ingest: IngestResource) -> PollOutcome:
     settings = load_settings()
-    options = FeedOptions(settings.feed_request_updates, settings.feeds_per_tick, settings.feed_entries_per_tick)
+    options = FeedOptions(
+        settings.feed_request_updates,
+        settings.feeds_per_tick,
+        settings.feed_entries_per_tick,
+        offline_planner=settings.llm_backend == "offline",
+    )
     start = parse_feed_cursor(context.cursor)
     return poll_feeds(database.url, list(settings.feed_urls), options, ingest.policy().fetch, start)
 

@@ -1,5 +1,5 @@
-"""`video-assets`: submit, status, run, retry, cancel, reconcile, dead-letters and db, over the same settings as the
-Dagster resources."""
+"""`video-assets`: submit, status, list, run, retry, cancel, reconcile, dead-letters and db, over the same settings as
+the Dagster resources."""
 
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ from video_assets.db.engine import session_scope
 from video_assets.db.migrate import upgrade
 from video_assets.db.report import feed_states, request_report
 from video_assets.db.repository import RequestNotFound, create_request, get_request, list_dead_letters
+from video_assets.listing_table import format_listing
 from video_assets.request_json import RequestRejected, load_request
 from video_assets.request_schema import VideoRequestSpec
+from video_assets.service import ListFilterError, list_requests, parse_span, request_problems
 from video_assets.settings import Settings, SettingsError, load_settings
-from video_assets.submission import service_problems
 
 
 class UsageError(Exception):
@@ -42,9 +43,9 @@ def parse_request_file(path: Path, settings: Settings) -> VideoRequestSpec:
         spec = resolve_relative_paths(load_request(text), path.resolve().parent)
     except RequestRejected as exc:
         raise UsageError(f"{path}: invalid request\n{exc}") from exc
-    problems = service_problems(spec, settings)
+    problems = request_problems(spec, settings)
     if problems:
-        raise UsageError(f"{path}: refused by this deployment\n" + "\n".join(problems))
+        raise UsageError(f"{path}: refused, it cannot succeed\n" + "\n".join(problems))
     return spec
 
 
@@ -121,6 +122,19 @@ def format_report(report: dict[str, Any]) -> str:
                 f"{job['progress']:.0%} {detail}"
             )
     return "\n".join(lines)
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    ensure_schema(settings)
+    statuses = [status.strip() for given in args.status for status in given.split(",") if status.strip()]
+    try:
+        since = parse_span(args.since) if args.since else None
+        with session_scope(settings.database_url.get_secret_value()) as session:
+            listing = list_requests(session, statuses, since, args.limit)
+    except ListFilterError as error:
+        raise UsageError(str(error)) from error
+    print(json.dumps(listing.as_json(), ensure_ascii=False, indent=2) if args.json else format_listing(listing))
+    return 0
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
@@ -349,6 +363,12 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("request_id")
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=cmd_status)
+    listing = commands.add_parser("list", help="requests with status, stage, age and title, and counts per status")
+    listing.add_argument("--status", action="append", default=[], help="only these statuses (repeat or comma-join)")
+    listing.add_argument("--since", help="only requests created within this span: 90s, 30m, 2h, 7d, 1w")
+    listing.add_argument("--limit", type=int, default=50, help="at most this many rows, newest first (default 50)")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_list)
     run = commands.add_parser("run", help="register the request's partition and run the pipeline for it in-process")
     run.add_argument("request_id")
     run.add_argument(*VERBOSE_FLAGS, **VERBOSE_OPTION)

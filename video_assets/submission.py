@@ -1,9 +1,10 @@
 """Refusals at submit that depend on the deployment: a voice its TTS does not have, a style no planner knows, a
-watermark or background music its fetch policy will refuse. Found later, each would fail every variant at render."""
+watermark or background music its fetch policy will refuse or, for a local file, that is missing or unreadable. Found
+later, each would fail every variant at render."""
 
 from __future__ import annotations
 
-from video_assets.media import FetchPolicy, S3Sources, fetch_refusal
+from video_assets.media import FetchPolicy, S3Sources, fetch_refusal, unreadable_local_file
 from video_assets.request_schema import VideoRequestSpec
 from video_assets.scripting.styles import KNOWN_STYLES
 from video_assets.settings import Settings
@@ -39,7 +40,7 @@ def service_problems(spec: VideoRequestSpec, settings: Settings) -> list[str]:
         "bgm.uri": spec.bgm.uri if spec.bgm else None,
     }
     for field, uri in locations.items():
-        refused = fetch_refusal(uri, policy) if uri else None
+        refused = (fetch_refusal(uri, policy) or unreadable_local_file(uri, policy)) if uri else None
         if refused:
             problems.append(f"{field}: {refused}")
     return problems

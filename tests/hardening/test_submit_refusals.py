@@ -1,6 +1,7 @@
 """Refused at submit, with a message naming the field, exit status 2 and nothing written: what used to crash submit
 (a NUL in the title on Postgres, deep nesting), what was silently accepted (a repeated key) and what was only found
-at render time, failing every variant (an unknown voice or style, a watermark or music the fetch policy refuses)."""
+at render time, failing every variant (an unknown voice or style, a watermark or music the fetch policy refuses or
+that is not there, more materials than the target duration can show, text no installed font draws)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import json
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from tests.foundation.test_cli_submit import row_count
 from tests.operations.cli_process import run_cli
 from video_assets.cli import main
 
 VALID = {"title": "标题", "markdown": "# 标题\n\n正文。", "materials": [{"uri": "https://cdn.example.com/a.jpg"}]}
+TEN_PHOTOS = [{"uri": f"https://cdn.example.com/{index}.jpg"} for index in range(10)]
+TEN_EMBEDDED = "".join(f"第{index}张。![](https://cdn.example.com/{index}.jpg)\n\n" for index in range(10))
 
 
 def fields(**values: object) -> str:
@@ -39,6 +43,36 @@ REFUSED: dict[str, tuple[str, str]] = {
     "metadata_service_bgm": (fields(bgm={"uri": "http://169.254.169.254/latest/meta-data/"}), "bgm.uri: refused"),
     "bgm_outside_local_roots": (fields(bgm={"uri": "/etc/passwd"}), "bgm.uri: local path /etc/passwd is outside"),
     "s3_watermark_from_no_source": (fields(watermark={"image_uri": "s3://other/logo.png"}), "watermark.image_uri"),
+    # 8 of 10 materials must be shown for at least 1.5 s each: more than a 5 s video (at most 5.75 s) holds.
+    "too_short_for_its_materials": (
+        fields(target_duration=5, video_count=1, materials=TEN_PHOTOS),
+        "target_duration: a 5s video cannot show 8 materials",
+    ),
+    "too_short_for_the_media_its_markdown_embeds": (
+        fields(target_duration=5, video_count=1, materials=[], markdown=TEN_EMBEDDED),
+        "target_duration: a 5s video cannot show 8 materials",
+    ),
+    "no_material_at_all": (fields(materials=[]), "materials: none given and the Markdown embeds no image or video"),
+    # Relative paths mean "next to the request file", the test's folder, which is the local root; nothing is there.
+    "missing_local_watermark_image": (
+        fields(watermark={"image_uri": "logo.png"}),
+        "watermark.image_uri: local file not found: ",
+    ),
+    "missing_local_music": (fields(bgm={"uri": "music/theme.mp3"}), "bgm.uri: local file not found: "),
+    "local_watermark_that_is_a_folder": (fields(watermark={"image_uri": "."}), "watermark.image_uri: not a file: "),
+    "watermark_no_font_draws": (
+        fields(watermark={"text": "品牌 🫠"}),
+        "watermark.text: no installed font draws U+1FAE0",
+    ),
+    "watermark_needing_two_fonts": (
+        fields(watermark={"text": "品牌 שלום"}),
+        "watermark.text: it is drawn with one font and no installed font draws all of it",
+    ),
+    "article_the_subtitles_cannot_draw": (
+        fields(markdown="# 标题\n\n泰语的你好是 สวัสดี。"),
+        "markdown: no installed font draws U+0E2A (ส)",
+    ),
+    "title_the_subtitles_cannot_draw": (fields(title="融化 🫠"), "title: no installed font draws U+1FAE0 (🫠)"),
 }
 
 
@@ -84,6 +118,7 @@ def test_a_request_the_deployment_can_serve_is_still_accepted(
     cli_settings: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     logo = tmp_path / "logo.png"
+    Image.new("RGBA", (64, 32), (200, 30, 30, 160)).save(logo)
     path = tmp_path / "request.json"
     path.write_text(
         fields(voice="cmn-latn-pinyin", script_styles=["product_geek"], watermark={"image_uri": str(logo)}),
@@ -91,3 +126,48 @@ def test_a_request_the_deployment_can_serve_is_still_accepted(
     )
     assert main(["submit", str(path)]) == 0, capsys.readouterr().err
     assert row_count(cli_settings) == 1
+
+
+def test_text_the_video_can_draw_is_accepted_with_its_invisible_marks(
+    cli_settings: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Hebrew and emoji have a font in the chain; a zero-width joiner and a direction mark are dropped when drawn."""
+    path = tmp_path / "request.json"
+    markdown = "# 标题\n\n正文 😀，שלום עולם。"
+    path.write_text(fields(markdown=markdown, watermark={"text": "\u200fשלום\u200d 😀"}), encoding="utf-8")
+
+    assert main(["submit", str(path)]) == 0, capsys.readouterr().err
+    assert row_count(cli_settings) == 1
+
+
+def test_a_request_too_short_for_its_materials_with_a_missing_watermark_is_refused_by_the_real_cli(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "request.json"
+    path.write_text(
+        fields(target_duration=5, video_count=1, materials=TEN_PHOTOS, watermark={"image_uri": "logo.png"}),
+        encoding="utf-8",
+    )
+    env = {
+        "VIDEO_ASSETS_HOME": str(tmp_path / "home"),
+        "VIDEO_ASSETS_DATABASE_URL": postgres_url,
+        "VIDEO_ASSETS_LOCAL_ROOTS": str(tmp_path),
+        "PATH": "/usr/bin",
+    }
+
+    result = run_cli(env, "submit", str(path))
+
+    assert (result.returncode, result.stdout) == (2, ""), result.stderr
+    assert f"watermark.image_uri: local file not found: {tmp_path / 'logo.png'}" in result.stderr
+    assert "target_duration: a 5s video cannot show 8 materials" in result.stderr
+    assert "LLM" not in result.stderr and "Traceback" not in result.stderr
+    assert row_count(postgres_url) == 0
+
+
+def test_the_demo_request_is_still_accepted_by_the_real_cli(postgres_url: str, tmp_path: Path) -> None:
+    env = {"VIDEO_ASSETS_HOME": str(tmp_path / "home"), "VIDEO_ASSETS_DATABASE_URL": postgres_url, "PATH": "/usr/bin"}
+
+    result = run_cli(env, "submit", str(Path(__file__).parents[2] / "examples" / "request.json"))
+
+    assert result.returncode == 0, result.stderr
+    assert row_count(postgres_url) == 1

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, tuple_, update
+from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -151,6 +152,9 @@ def finish(session: Session, request_id: str, status: str, error: str | None = N
     if status == "completed":
         request.progress = 1.0
     append_event(session, request_id, status, error or status, stage=request.stage)
+    if status in ("completed", "partial_success"):
+        # Whatever re-ran it (CLI retry, a UI backfill or re-execution, the sensor), the request's letters are done.
+        resolve_dead_letters(session, request_id)
 
 
 def fail(session: Session, request_id: str, stage: str, error: str) -> None:
@@ -162,7 +166,8 @@ def record_dead_letter(session: Session, request_id: str, run_id: str, stage: st
     """Once per (request, run, stage). A stage that already recorded its own reason keeps it: that reason says
     more than the run's generic failure message."""
     request = get_request(session, request_id)
-    reason = request.error if request.status == "failed" and request.error else error
+    ended = request.status in TERMINAL_STATUSES
+    reason = request.error if ended and request.error else error
     exists = session.scalar(
         select(DeadLetter.id).where(
             DeadLetter.request_id == request_id, DeadLetter.run_id == run_id, DeadLetter.stage == stage
@@ -170,7 +175,7 @@ def record_dead_letter(session: Session, request_id: str, run_id: str, stage: st
     )
     if exists is None:
         session.add(DeadLetter(request_id=request_id, run_id=run_id, stage=stage, error=reason))
-    if request.status != "failed":
+    if not ended:  # a request its stages already ended (failed, or partial_success with a lost variant) stays so
         fail(session, request_id, stage, reason)
 
 
@@ -199,8 +204,26 @@ def resolve_dead_letters(session: Session, request_id: str) -> int:
     )
     count = result.rowcount  # type: ignore[attr-defined]
     if count:
-        append_event(session, request_id, "dead_letter_resolved", f"{count} dead letter(s) resolved by retry")
+        run_id = get_request(session, request_id).dagster_run_id
+        append_event(
+            session,
+            request_id,
+            "dead_letter_resolved",
+            f"{count} dead letter(s) resolved: run {run_id} finished the request",
+            data={"run_id": run_id},
+        )
     return count
+
+
+def note_run_started(session: Session, request_id: str, run_id: str, message: str, data: dict[str, Any]) -> None:
+    """One `run_started` event per run, naming what launched it; the run's steps all call this, concurrently in a
+    resumed run, so a twin insert that loses the race on the unique dedupe key is simply dropped."""
+    try:
+        with session.begin_nested():
+            append_event(session, request_id, "run_started", message, data=data, dedupe_key=f"run_started:{run_id}")
+            session.flush()
+    except IntegrityError:
+        pass  # another step of the same run wrote it first
 
 
 def append_event(
@@ -219,6 +242,26 @@ def append_event(
             request_id=request_id, kind=kind, stage=stage, message=message, data=data or {}, dedupe_key=dedupe_key
         )
     )
+
+
+def find_requests(
+    session: Session, statuses: Collection[str] = (), since: datetime | None = None, limit: int | None = None
+) -> list[VideoRequest]:
+    """Requests newest first, only those in `statuses` (all when empty) and created at or after `since`."""
+    query = select(VideoRequest).order_by(VideoRequest.created_at.desc(), VideoRequest.id.desc()).limit(limit)
+    if statuses:
+        query = query.where(VideoRequest.status.in_(statuses))
+    if since is not None:
+        query = query.where(VideoRequest.created_at >= since)
+    return list(session.scalars(query))
+
+
+def count_requests_by_status(session: Session, since: datetime | None = None) -> dict[str, int]:
+    """How many requests are in each status, of those created at or after `since`."""
+    query = select(VideoRequest.status, func.count()).group_by(VideoRequest.status)
+    if since is not None:
+        query = query.where(VideoRequest.created_at >= since)
+    return {status: count for status, count in session.execute(query)}
 
 
 def list_events(session: Session, request_id: str) -> list[RequestEvent]:

@@ -2,7 +2,7 @@
 
 from video_assets.media.article import Article, parse_article
 from video_assets.media.errors import MaterialRejected
-from video_assets.media.fetch import FetchedFile, S3Reader, fetch_material, fetch_refusal
+from video_assets.media.fetch import FetchedFile, S3Reader, fetch_material, fetch_refusal, unreadable_local_file
 from video_assets.media.fetch_policy import FetchPolicy
 from video_assets.media.gather import GatheredMaterials, MaterialSource, RejectedSource, gather_materials
 from video_assets.media.ingest import IngestedMaterial, IngestOutcome, IngestPolicy, ingest_all, ingest_material
@@ -32,4 +32,5 @@ __all__ = [
     "ingest_material",
     "parse_article",
     "probe_media",
+    "unreadable_local_file",
 ]

@@ -72,6 +72,25 @@ def fetch_refusal(uri: str, policy: FetchPolicy) -> str | None:
     return None
 
 
+def unreadable_local_file(uri: str, policy: FetchPolicy) -> str | None:
+    """Why a local file that the policy allows cannot be read now (missing, a folder, no permission), or None.
+    URLs and s3:// keys are not looked at, and a location the policy refuses is `fetch_refusal`'s to report."""
+    try:
+        if _kind(uri) != "local":
+            return None
+        path = _allowed_local_path(uri, policy)
+    except MaterialRejected:
+        return None
+    if not path.is_file():
+        return f"local file not found: {path}" if not path.exists() else f"not a file: {path}"
+    try:
+        with path.open("rb") as opened:
+            opened.read(1)
+    except OSError as error:
+        return f"local file cannot be read: {path} ({error.strerror})"
+    return None
+
+
 def _kind(uri: str) -> Kind:
     scheme = urlsplit(uri).scheme.lower()
     if scheme in ("http", "https"):

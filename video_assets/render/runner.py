@@ -12,12 +12,13 @@ from video_assets.render.colour import SourceColour, probe_colour
 from video_assets.render.errors import RenderError
 from video_assets.render.ffmpeg_run import extract_frame, probe, run_ffmpeg
 from video_assets.render.fit import pan_canvas
-from video_assets.render.fonts import find_font
+from video_assets.render.fonts import FontFace, find_font
+from video_assets.render.glyphs import fallback_fonts, font_for_text, without_invisible
 from video_assets.render.graph import StillInputs, build_command, build_loudness_command
 from video_assets.render.images import composite_scene_image, draw_cover, fit_picture, load_rgb, prepare_logo
 from video_assets.render.loudness import gain_to_target, measure_integrated_loudness
 from video_assets.render.subtitles import SubtitleCue, build_cues, layout_for, write_ass, write_srt
-from video_assets.render.timeline import NARRATION_LEAD, RenderJob, TimelinePlan, plan_timeline
+from video_assets.render.timeline import NARRATION_LEAD, RenderJob, TimelinePlan, overrun_problem, plan_timeline
 from video_assets.tts.base import Narration, TtsEngine, TtsError
 
 COVER_FRAME_OFFSET = 1.0
@@ -35,6 +36,8 @@ class RenderResult:
     height: int
     size_bytes: int
     planned_duration: float
+    # (start, end) seconds of each scene on the video timeline: the render checks sample every scene.
+    scene_spans: tuple[tuple[float, float], ...] = ()
 
 
 def render_video(
@@ -45,13 +48,17 @@ def render_video(
     clock: StageClock | None = None,
 ) -> RenderResult:
     """Render `job` into workdir/video.mp4 (+ cover.jpg, subtitles.ass/.srt). The caller owns workdir cleanup;
-    `clock` receives the seconds of the tts, stills, ffmpeg and covers stages."""
+    `clock` receives the seconds of the tts, stills, ffmpeg and covers stages. Narration that makes the video
+    longer than `job.target_seconds` allows is a RenderError, raised before the encode."""
     job.validate()
     clock = clock or StageClock()
     workdir.mkdir(parents=True, exist_ok=True)
     with clock.stage("tts"):
         narrations = _narrate(job, tts, workdir)
     plan = plan_timeline(job, narrations)
+    overrun = overrun_problem(job, plan)
+    if overrun:
+        raise RenderError(overrun)  # before anything is encoded: the narration, not the encoder, is at fault
     cues = _cues(job, plan)
     ass_path = write_ass(cues, job.subtitles, job.canvas, workdir / "subtitles.ass") if cues else None
     burn_in = workdir / "burn-in.ass"
@@ -63,7 +70,7 @@ def render_video(
         stills = _stills(job, workdir, burn_in_path)
         gain_db = gain_to_target(loudness.result())
     video_path = workdir / "video.mp4"
-    command = build_command(job, plan, stills, video_path, find_font().path, gain_db)
+    command = build_command(job, plan, stills, video_path, _watermark_font(job).path, gain_db)
     (workdir / "ffmpeg-command.txt").write_text("\n".join(command), encoding="utf-8")
     with clock.stage("ffmpeg"):
         run_ffmpeg(command, plan.duration, workdir / "ffmpeg-stderr.log", on_progress)
@@ -124,12 +131,25 @@ def _logo(job: RenderJob, workdir: Path) -> tuple[Path, int, int] | None:
     return prepare_logo(job.watermark_image_path, job.canvas[0], mark.scale, mark.opacity, workdir / "logo.png")
 
 
+def _drawn_watermark_text(job: RenderJob) -> str:
+    return " ".join(without_invisible(job.watermark.text or "").split()) if job.watermark else ""
+
+
 def _watermark_text(job: RenderJob, workdir: Path) -> Path | None:
-    if job.watermark is None or not (job.watermark.text or "").strip():
+    text = _drawn_watermark_text(job)
+    if not text:
         return None
     path = workdir / "watermark.txt"
-    path.write_text(" ".join(job.watermark.text.split()), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path
+
+
+def _watermark_font(job: RenderJob) -> FontFace:
+    """The first font of the fallback chain that draws the whole watermark (drawtext draws with one font); the
+    render's own font when none does, which submit refuses, so only a request older than that rule gets here."""
+    text = _drawn_watermark_text(job)
+    covering = font_for_text(text, fallback_fonts()) if text else None
+    return covering.face if covering else find_font()
 
 
 def _covers(job: RenderJob, workdir: Path) -> tuple[Path, dict[str, Path]]:
@@ -174,4 +194,7 @@ def _result(
         height=int(video["height"]),
         size_bytes=video_path.stat().st_size,
         planned_duration=plan.duration,
+        scene_spans=tuple(
+            (scene.start_frame / plan.fps, (scene.start_frame + scene.slot_frames) / plan.fps) for scene in plan.scenes
+        ),
     )

@@ -49,7 +49,9 @@ class PartitionRetentionConfig(dg.Config):
 
 
 class TempObjectConfig(dg.Config):
-    ttl_seconds: int = Field(86400, description="Objects under requests/<id>/tmp/ older than this are deleted.")
+    ttl_seconds: int = Field(
+        86400, description="Objects under requests/<id>/tmp/ and requests/<id>/review/ older than this are deleted."
+    )
 
 
 @dg.op(
@@ -137,7 +139,8 @@ def delete_expired_partitions(
 
 @dg.op(
     tags=on_queue(MAINTENANCE),
-    description="Deletes objects under requests/<id>/tmp/ older than their TTL.",
+    description="Deletes objects under requests/<id>/tmp/ and rejected renders kept under requests/<id>/review/ "
+    "older than their TTL.",
 )
 def expire_temp_objects(
     context: dg.OpExecutionContext, config: TempObjectConfig, object_store: ObjectStoreResource

@@ -14,6 +14,8 @@ from pathlib import Path
 from video_assets.storage.base import ObjectStore
 
 TEMP_STAGE = "tmp"
+# Rejected renders kept for a person to judge the verdict (see stages/review.py): temporary too, on the same TTL.
+REVIEW_STAGE = "review"
 
 
 def request_dir_ids(root: Path) -> list[str]:
@@ -45,14 +47,15 @@ def expire_temp_entries(
 
 
 def is_temp_key(key: str) -> bool:
-    """`requests/<id>/tmp/...`: scratch objects a stage shares for a while (e.g. with an external service)."""
+    """`requests/<id>/tmp/...`: scratch objects a stage shares for a while (e.g. with an external service);
+    `requests/<id>/review/...`: rejected renders kept for review."""
     parts = key.split("/")
-    return len(parts) > 3 and parts[0] == "requests" and parts[2] == TEMP_STAGE
+    return len(parts) > 3 and parts[0] == "requests" and parts[2] in (TEMP_STAGE, REVIEW_STAGE)
 
 
 def expire_temp_objects(store: ObjectStore, ttl_seconds: float, now: datetime | None = None) -> list[str]:
     """Delete temporary objects last modified more than `ttl_seconds` ago; returns their keys, sorted. Nothing
-    outside a `tmp` prefix is ever deleted."""
+    outside a `tmp` or `review` prefix is ever deleted."""
     cutoff = (now or datetime.now(UTC)) - timedelta(seconds=ttl_seconds)
     # Collected before deleting, so the listing never pages over keys that are being removed.
     expired = [

@@ -7,18 +7,24 @@ from typing import Any
 import dagster as dg
 from sqlalchemy import select
 
-from video_assets.assets.tables import InlineImages, code, markdown_table, material_ref
+from video_assets.assets.lineage import lineage_metadata
+from video_assets.assets.tables import InlineImages, markdown_table, material_link
 from video_assets.db.engine import session_scope
 from video_assets.db.models import RenderedVideo, VideoScript
-from video_assets.stages.rendering import rendered_rows
+from video_assets.db.repository import get_request
+from video_assets.safe_markdown import Markup, escape, link
+from video_assets.stages.rendering import STAGE, rendered_rows
 from video_assets.stages.verification import RenderVerification
 from video_assets.storage import ObjectStore
+from video_assets.ui_links import PartitionPages, request_pages
 
 CHECKS = {
     "duration_matches_plan": "Each video's duration is within 0.5 s of its planned timeline.",
     "canvas_resolution": "Each video has the request's canvas size.",
     "has_audio_stream": "Each video has an audio stream.",
-    "not_mostly_black": "Fewer than half of the sampled frames are black.",
+    "not_mostly_black": "At most half of the sampled frames (one per scene, one every 2 s) are black; a frame is "
+    "black when under 10% of its pixels are brighter than luma 4/255, so subtitles and a watermark over black count "
+    "as black while a night sky, a deep-space photo or a dark room does not. A rejected video is kept for review.",
     "every_variant_rendered": "Every script variant became a video (a lost variant leaves partial_success).",
 }
 WARN_ONLY = {"every_variant_rendered"}
@@ -32,9 +38,12 @@ def rendered_videos_metadata(database_url: str, request_id: str, status: str, st
             script.variant_index: script
             for script in session.scalars(select(VideoScript).where(VideoScript.request_id == request_id))
         }
+        title = get_request(session, request_id).title
     covers = InlineImages(store)
+    pages = request_pages(request_id)
     return {
         "request_id": request_id,
+        **lineage_metadata(STAGE, request_id, title),
         "request_status": status,
         "backend": ", ".join(sorted({row.backend for row in rows})) or "-",
         "videos_ready": len(ready),
@@ -66,7 +75,7 @@ def rendered_videos_metadata(database_url: str, request_id: str, status: str, st
                         row.status,
                         _title(scripts.get(row.variant_index)),
                         ", ".join(sorted(row.cover_keys or {})) or "-",
-                        _materials(scripts.get(row.variant_index)),
+                        _materials(scripts.get(row.variant_index), pages),
                         f"{row.duration or 0:.2f}s",
                         f"{row.planned_duration or 0:.2f}s",
                         f"{row.width}x{row.height}" if row.width else "-",
@@ -93,11 +102,12 @@ def _title(script: VideoScript | None) -> str:
     return (script.title or "-") if script else "-"
 
 
-def _materials(script: VideoScript | None) -> str:
-    """The media_items ids the video shows, in scene order, so a wrong shot leads back to its source file."""
+def _materials(script: VideoScript | None, pages: PartitionPages) -> str:
+    """The media_items ids the video shows, in scene order, each linking to its source file's row."""
     if script is None:
         return "-"
-    return ", ".join(material_ref(i) for i in dict.fromkeys(int(scene["material_id"]) for scene in script.scenes))
+    ids = dict.fromkeys(int(scene["material_id"]) for scene in script.scenes)
+    return Markup(", ".join(material_link(pages, i) for i in ids))
 
 
 def _video_link(row: RenderedVideo, store: ObjectStore) -> str:
@@ -105,7 +115,7 @@ def _video_link(row: RenderedVideo, store: ObjectStore) -> str:
     if not row.video_key:
         return "-"
     uri, url = store.uri(row.video_key), store.url(row.video_key)
-    return code(uri) if url == uri else f"{code(uri)} ([presigned link, 1 h]({url}))"
+    return uri if url == uri else Markup(f"{escape(uri)} ({link('presigned link, 1 h', url)})")
 
 
 def _object_uris(row: RenderedVideo, store: ObjectStore) -> dict[str, str]:
@@ -127,12 +137,16 @@ def render_check_results(
         for name, ok in verification.verdicts(canvas).items():
             by_check[name][index] = ok
     details = {f"v{i}": v.as_record() for i, v in verified.items()}
+    kept = {row.variant_index: row.review_key for row in rows if row.review_key}
     results = [
         (
             name,
             bool(by_variant) and all(by_variant.values()) and not unmeasured,
             {
                 "failing_variants": [f"v{i}" for i, ok in by_variant.items() if not ok],
+                # The figures this check judged, for each variant it failed, and where that video was kept.
+                "failing_figures": {f"v{i}": verified[i].figures(name) for i, ok in by_variant.items() if not ok},
+                "kept_for_review": {f"v{i}": kept[i] for i, ok in by_variant.items() if not ok and i in kept},
                 "unmeasured_variants": unmeasured,
                 "videos": details,
             },

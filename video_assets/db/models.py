@@ -136,6 +136,8 @@ class RenderedVideo(Timestamped, Base):
     verification: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Seconds per render stage (tts, materials, stills, ffmpeg, covers, verify, upload).
     stage_seconds: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A video that failed its checks, kept for review under requests/<id>/review/ next to its reason.json.
+    review_key: Mapped[str | None] = mapped_column(Text)
 
 
 # States in which an external merge job is still the vendor's and the reconcile schedule's to settle.

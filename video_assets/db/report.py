@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from video_assets.db.models import Feed, FeedEntry, MediaAnalysis, MediaItem, MergeJob, RenderedVideo, VideoScript
 from video_assets.db.repository import get_request, list_events
+from video_assets.stages.review import review_keys
 
 
 def request_report(session: Session, request_id: str) -> dict[str, Any]:
@@ -70,6 +71,7 @@ def request_report(session: Session, request_id: str) -> dict[str, Any]:
                 "duration": v.duration,
                 "size_bytes": v.size_bytes,
                 "video_key": v.video_key,
+                "review": _review(request_id, v),
             }
             for v in videos
         ],
@@ -88,6 +90,13 @@ def request_report(session: Session, request_id: str) -> dict[str, Any]:
             )
         ],
     }
+
+
+def _review(request_id: str, video: RenderedVideo) -> dict[str, str] | None:
+    """Where a video rejected by its checks was kept, and the JSON with the reason and the figures."""
+    if not video.review_key:
+        return None
+    return {"video_key": video.review_key, "reason_key": review_keys(request_id, video.variant_index).reason}
 
 
 def feed_states(session: Session) -> list[dict[str, Any]]:

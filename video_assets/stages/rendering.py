@@ -25,6 +25,7 @@ from video_assets.scripting import Scene
 from video_assets.scripting.models import PlatformPackage
 from video_assets.stages.context import StageContext
 from video_assets.stages.materials import download_material
+from video_assets.stages.review import keep_for_review
 from video_assets.stages.verification import verify_render
 from video_assets.storage import ObjectStore, request_key
 from video_assets.transient import is_transient
@@ -75,7 +76,8 @@ def render_variant(
     one (S3, TTS or network trouble) is recorded and raised for the step's RetryPolicy, unless this is the final
     attempt. A variant already rendered from the same script is not rendered again. The video is verified from
     its local file before upload; one that fails an ERROR-severity check (duration, size, audio, black) is not
-    uploaded and the variant fails with the failed checks as its reason, so the request cannot end `completed`."""
+    published and the variant fails with the failed checks as its reason, so the request cannot end `completed`;
+    the rejected video is kept under the review prefix with that reason, for a person to judge the verdict."""
     request_id, spec, database_url = stage.request_id, stage.spec, stage.database_url
     store, workdir = stage.store, stage.workdir
     key = {"request_id": request_id, "variant_index": variant_index}
@@ -101,7 +103,7 @@ def render_variant(
     started = time.perf_counter()
     clock = StageClock()
     retry: Exception | None = None
-    values: dict[str, object] = {"verification": None}
+    values: dict[str, object] = {"verification": None, "review_key": None}
     try:
         scenes = [Scene.model_validate(scene) for scene in script.scenes]
         covers = platform_covers(script.platforms or {})
@@ -111,11 +113,16 @@ def render_variant(
             )
         result = render_video(job, tts, workdir / "render", on_progress, clock)
         with clock.stage("verify"):
-            verification = verify_render(result.video_path, result.planned_duration)
+            verification = verify_render(result.video_path, result.planned_duration, result.scene_spans)
         values["verification"] = verification.as_record()
         failed_checks = verification.failure_reason(spec.canvas_size)
         if failed_checks:
-            values |= {"status": "failed", "reason": failed_checks}
+            with clock.stage("upload"):
+                review = keep_for_review(
+                    store, request_id, variant_index, result.video_path, failed_checks, verification, spec.canvas_size
+                )
+            reason = f"{failed_checks}; kept for review at {review.video}"
+            values |= {"status": "failed", "reason": reason, "review_key": review.video}
         else:
             with clock.stage("upload"):
                 values |= _upload(request_id, variant_index, result, store) | {"status": "ready", "reason": None}
@@ -184,6 +191,7 @@ def _render_job(
         crf=encode.crf,
         preset=encode.preset,
         platform_covers=covers,
+        target_seconds=spec.target_duration,
     )
 
 

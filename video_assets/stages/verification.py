@@ -1,22 +1,24 @@
-"""Post-render checks with one ffprobe and one keyframe decode: the measurements the rendered_videos checks read."""
+"""Post-render checks with one ffprobe and one sampling decode: the measurements the rendered_videos checks read."""
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from video_assets.deadlines import PROBE_TIMEOUT_S, run_with_deadline
 from video_assets.media import probe_media
-from video_assets.media.tools import file_arg
-from video_assets.render.errors import RenderError
+from video_assets.stages.black_frames import FrameSample, sample_frames, sample_times
 
 DURATION_TOLERANCE_SECONDS = 0.5
-BLACK_LUMA = 16
-SAMPLE_SIZE = (64, 112)
+MOSTLY_BLACK_SHARE = 0.5
+# The measurements each check judges: a failed check shows these for every variant that failed it.
+CHECK_FIGURES = {
+    "duration_matches_plan": ("duration", "planned_duration"),
+    "canvas_resolution": ("width", "height"),
+    "has_audio_stream": ("has_audio",),
+    "not_mostly_black": ("black_frame_share", "sampled_frames", "black_at", "mean_luma"),
+}
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,12 @@ class RenderVerification:
     has_audio: bool
     black_frame_share: float
     sampled_frames: int
+    # Seconds at which a sampled frame was black, and the mean luma (0-255) of all samples; absent from the
+    # measurements recorded before frames were sampled per scene.
+    black_at: list[float] = field(default_factory=list)
+    mean_luma: float | None = None
+    # Every sampled frame's figures, for the review of a rejected render; not part of the stored record.
+    frames: tuple[FrameSample, ...] = field(default=(), compare=False, repr=False)
 
     def duration_ok(self) -> bool:
         return abs(self.duration - self.planned_duration) <= DURATION_TOLERANCE_SECONDS
@@ -36,7 +44,7 @@ class RenderVerification:
         return (self.width, self.height) == canvas
 
     def mostly_black(self) -> bool:
-        return self.black_frame_share > 0.5
+        return self.black_frame_share > MOSTLY_BLACK_SHARE
 
     def verdicts(self, canvas: tuple[int, int]) -> dict[str, bool]:
         """Every ERROR-severity render check, by the name the rendered_videos asset check has."""
@@ -48,61 +56,50 @@ class RenderVerification:
         }
 
     def failure_reason(self, canvas: tuple[int, int]) -> str | None:
+        """The failed checks with the figures that failed them, e.g. `failed checks not_mostly_black:
+        black_frame_share=1.0, sampled_frames=4, black_at=[1.0, 3.0, 5.0, ... 1 more], mean_luma=0.4`."""
         failed = [name for name, ok in self.verdicts(canvas).items() if not ok]
         if not failed:
             return None
-        return f"failed checks {', '.join(failed)}: " + ", ".join(f"{k}={v}" for k, v in self.as_record().items())
+        figures = {name: value for check in failed for name, value in self.figures(check).items()}
+        return f"failed checks {', '.join(failed)}: " + ", ".join(f"{k}={_brief(v)}" for k, v in figures.items())
 
     def as_record(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "frames"}
+
+    def figures(self, check_name: str) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in CHECK_FIGURES.get(check_name, ())}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> RenderVerification:
         return cls(**record)
 
 
-def verify_render(video: Path, planned_duration: float) -> RenderVerification:
+def verify_render(
+    video: Path, planned_duration: float, scene_spans: tuple[tuple[float, float], ...] = ()
+) -> RenderVerification:
+    """`scene_spans` (start, end seconds) puts a sample in every scene; without them (an imported video) the
+    samples are spread every few seconds."""
     probe = probe_media(video, "video/mp4")
-    lumas = _keyframe_lumas(video)
+    duration = probe.duration or 0.0
+    frames = sample_frames(video, sample_times(duration, scene_spans), probe.width, probe.height) if duration else []
+    black = [frame for frame in frames if frame.black]
     return RenderVerification(
-        duration=round(probe.duration or 0.0, 3),
+        duration=round(duration, 3),
         planned_duration=round(planned_duration, 3),
         width=probe.width,
         height=probe.height,
         has_audio=probe.has_audio,
-        black_frame_share=round(float((lumas < BLACK_LUMA).mean()), 3) if lumas.size else 1.0,
-        sampled_frames=int(lumas.size),
+        black_frame_share=round(len(black) / len(frames), 3) if frames else 1.0,
+        sampled_frames=len(frames),
+        black_at=[frame.at for frame in black],
+        mean_luma=round(sum(frame.mean_luma for frame in frames) / len(frames), 2) if frames else None,
+        frames=tuple(frames),
     )
 
 
-def _keyframe_lumas(video: Path) -> np.ndarray:
-    """Mean luma of every keyframe, from one ffmpeg run that decodes nothing else: the encoder places keyframes
-    across the whole video (at least one per GOP and at scene cuts), so they sample it at a fraction of a full
-    decode's cost."""
-    width, height = SAMPLE_SIZE
-    result = run_with_deadline(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-skip_frame",
-            "nokey",
-            "-i",
-            file_arg(video),
-            "-an",
-            "-vf",
-            f"scale={width}:{height},format=gray",
-            "-fps_mode",
-            "passthrough",
-            "-f",
-            "rawvideo",
-            "pipe:1",
-        ],
-        f"sampling the keyframes of {video.name}",
-        PROBE_TIMEOUT_S,
-        RenderError,
-    )
-    if result.returncode != 0:
-        raise RenderError(f"cannot sample the keyframes of {video.name}: {result.stderr.strip()[-300:]}")
-    frames = np.frombuffer(result.stdout, dtype=np.uint8)
-    return frames[: frames.size // (width * height) * width * height].reshape(-1, width * height).mean(axis=1)
+def _brief(value: object, shown: int = 3) -> str:
+    """A long list (the times of black frames) cut short, so a reason stays one readable line."""
+    if isinstance(value, list) and len(value) > shown:
+        return "[" + ", ".join(map(str, value[:shown])) + f", ... {len(value) - shown} more]"
+    return str(value)

@@ -6,7 +6,7 @@ import re
 
 _PARTITION_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SEGMENT = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
-STAGES = ("media_items", "media_analyses", "video_scripts", "rendered_videos", "inputs", "tmp")
+STAGES = ("media_items", "media_analyses", "video_scripts", "rendered_videos", "inputs", "tmp", "review")
 
 
 class InvalidKey(ValueError):

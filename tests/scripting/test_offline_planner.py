@@ -5,9 +5,10 @@ import re
 import pytest
 
 from tests.scripting.conftest import ARTICLE_TITLE
-from video_assets.llm import OFFLINE_SCRIPT_VERSION, OFFLINE_SEO_VERSION, LlmError, OfflinePlanner
+from video_assets.llm import OFFLINE_SCRIPT_VERSION, OFFLINE_SEO_VERSION, OfflinePlanner
 from video_assets.scripting import (
     MaterialBrief,
+    PlanningError,
     Script,
     check_coverage,
     duration_bounds,
@@ -123,12 +124,13 @@ def test_seo_meta_has_three_titles_within_platform_limits_and_5_to_10_tags(scrip
         assert script.hook in seo.description
 
 
-def test_too_many_materials_for_a_short_video_is_a_clear_error(
+def test_too_many_materials_for_a_short_video_is_a_clear_planner_error_that_names_no_llm(
     article_text: str, material_briefs: list[MaterialBrief]
 ) -> None:
     many = [brief.model_copy(update={"id": 1000 + index}) for index in range(6) for brief in material_briefs]
-    with pytest.raises(LlmError, match="cannot show 39 materials"):
+    with pytest.raises(PlanningError, match="cannot show 39 materials") as raised:
         OfflinePlanner().write_script(ARTICLE_TITLE, article_text, many, "default", "zh", 10.0, 0)
+    assert "LLM" not in f"{type(raised.value).__name__}: {raised.value}"  # what the request's reason will read
 
 
 def test_materials_are_described_with_roles_keywords_and_quality(material_briefs: list[MaterialBrief]) -> None:

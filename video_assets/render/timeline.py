@@ -9,6 +9,7 @@ from typing import Literal
 
 from video_assets.render.errors import RenderError
 from video_assets.request_schema import Bgm, SubtitleStyle, Transition, Watermark
+from video_assets.scripting.duration import duration_bounds
 from video_assets.tts.base import Narration
 
 # Narration starts a little after the scene does and the scene lingers a little after it ends.
@@ -70,6 +71,7 @@ class RenderJob:
     preset: str = "veryfast"
     cover_scene_index: int = 0
     platform_covers: dict[str, CoverSpec] = field(default_factory=dict)
+    target_seconds: float | None = None  # the request's target_duration; None renders whatever the narration needs
 
     def validate(self) -> None:
         if not self.scenes:
@@ -123,6 +125,26 @@ class TimelinePlan:
     @property
     def duration(self) -> float:
         return self.total_frames / self.fps
+
+
+def overrun_problem(job: RenderJob, plan: TimelinePlan) -> str | None:
+    """Why the spoken video would be too long for the request's target, or None when it fits.
+
+    The script's durations are estimates; the voice's real ones are known only now. A voice may read a script far
+    slower than estimated (espeak-ng's Mandarin voice spells Arabic and Hebrew letter by letter), and a video twice
+    its target must not be encoded and shipped as if it fitted."""
+    if job.target_seconds is None:
+        return None
+    high = duration_bounds(job.target_seconds)[1]
+    if plan.duration <= high:
+        return None
+    longest = sorted(range(len(plan.scenes)), key=lambda i: -plan.scenes[i].slot_frames)[:3]
+    scenes = ", ".join(f"scene {i} {plan.scenes[i].slot_frames / plan.fps:.1f}s" for i in sorted(longest))
+    return (
+        f"narration overruns the target: spoken, the video lasts {plan.duration:.1f}s, longer than the {high:.1f}s"
+        f" allowed for a {job.target_seconds:.0f}s target (longest scenes: {scenes}); shorten the narration, raise"
+        " target_duration or use a voice for the article's language"
+    )
 
 
 def plan_timeline(job: RenderJob, narrations: list[Narration | None]) -> TimelinePlan:

@@ -6,7 +6,7 @@ import math
 import re
 
 from video_assets.scripting.models import MaterialAnalysis, MaterialBrief, NarrativeRole
-from video_assets.scripting.text import is_chinese, keywords, spec_density
+from video_assets.scripting.text import bound_tokens, is_chinese, keywords, spec_density
 from video_assets.vision import CvFeatures
 
 SHARPNESS_REFERENCE = 1000.0  # Laplacian variance of a crisp 320 px photo; the log scale saturates around it
@@ -37,7 +37,8 @@ _EXPLANATION_CUES = ("因为", "原理", "所以", "为什么", "如何", "怎�
 
 def describe_offline(brief: MaterialBrief, article_text: str) -> MaterialAnalysis:
     """Theme and keywords from the text around the material, role from its place in the article, quality from CV."""
-    own_text = " ".join(part for part in (brief.description, brief.context) if part)
+    own_text = bound_tokens(" ".join(part for part in (brief.description, brief.context) if part))
+    article_text = bound_tokens(article_text)
     chinese = is_chinese(own_text or article_text)
     words = keywords(own_text, limit=6)
     if len(words) < 3:

@@ -10,7 +10,7 @@ from video_assets.platforms import DEFAULT_PLATFORMS
 from video_assets.scripting.models import Script, SeoMeta
 from video_assets.scripting.packaging import fit_title, package_for, truncate
 from video_assets.scripting.seo_limits import title_limits
-from video_assets.scripting.text import is_chinese, keywords
+from video_assets.scripting.text import bound_tokens, is_chinese, keywords
 
 MIN_TAGS, MAX_TAGS = 5, 10
 FALLBACK_TAGS_ZH = ("短视频", "干货分享", "涨知识", "推荐", "值得一看")
@@ -26,6 +26,7 @@ def write_seo_offline(
     seed_tags: Sequence[str] = (),
 ) -> SeoMeta:
     """`seed_tags` (the request's own tags, then the materials' analysis keywords) come before the script's."""
+    article_title = bound_tokens(article_title)
     narration = "".join(scene.narration for scene in script.scenes)
     chinese = is_chinese(narration + article_title) if narration else language.lower().startswith("zh")
     joiner = "" if chinese else " "

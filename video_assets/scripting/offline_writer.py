@@ -16,8 +16,9 @@ from video_assets.scripting.duration import duration_bounds, duration_problem, e
 from video_assets.scripting.models import MaterialBrief, Scene, Script
 from video_assets.scripting.offline_describe import article_position
 from video_assets.scripting.points import fit_points
-from video_assets.scripting.styles import HOOKS_EN, HOOKS_ZH, StyleRules, style_rules
+from video_assets.scripting.styles import StyleRules, hook_templates, style_rules
 from video_assets.scripting.text import (
+    bound_tokens,
     is_chinese,
     keywords,
     spec_density,
@@ -61,13 +62,14 @@ def plan_script(
 ) -> Script:
     if not briefs:
         raise PlanningError("no usable materials to plan a script with")
+    article_title, article_text = bound_tokens(article_title), bound_tokens(article_text)
     rules = style_rules(style)
     rng = random.Random(f"{style}:{variant_index}")
     lines = _article_lines(article_text, article_title)
     if not lines:
         raise PlanningError("the article has no narratable sentences")
     chinese = is_chinese(article_text) if article_text else language.lower().startswith("zh")
-    hook, quoted = _hook(article_title, lines, rules, variant_index, chinese)
+    hook, quoted = _hook(article_title, lines, rules, variant_index, hook_templates(language, chinese), chinese)
     lines = [line for line in lines if line.text != quoted] or lines  # do not say the quoted sentence twice
     hook_seconds = estimate_narration_seconds(hook, language)
     _rank(lines, article_text, rules, rng, variant_index)
@@ -112,6 +114,9 @@ def _article_lines(plain: str, title: str) -> list[_Line]:
             continue
         merged.append((sentence, pending_label))
         pending_label = ""
+    if not merged:
+        # Every line looked like a header: a list, or a language written without end punctuation (Thai).
+        merged = [(sentence, "") for sentence in sentences if sentence not in title]
     total = max(1, len(merged) - 1)
     return [_Line(text=text, position=index / total, label=label) for index, (text, label) in enumerate(merged)]
 
@@ -122,9 +127,16 @@ def _topic(title: str, chinese: bool) -> str:
     return head if len(head) <= limit else head[:limit]
 
 
-def _hook(title: str, lines: list[_Line], rules: StyleRules, variant_index: int, chinese: bool) -> tuple[str, str]:
+def _hook(
+    title: str,
+    lines: list[_Line],
+    rules: StyleRules,
+    variant_index: int,
+    hooks: dict[str, tuple[str, ...]],
+    chinese: bool,
+) -> tuple[str, str]:
     """The opening line and the article sentence it quotes ('' if none)."""
-    templates = (HOOKS_ZH if chinese else HOOKS_EN)["product_geek" if rules.name == "product_geek" else "default"]
+    templates = hooks["product_geek" if rules.name == "product_geek" else "default"]
     template = templates[(variant_index + rules.hook_offset) % len(templates)]
     quoted = ""
     if "{spec}" in template:
@@ -218,7 +230,18 @@ def _pace(texts: list[str], rules: StyleRules, language: str) -> list[str]:
             current += clause
         if current.strip():
             paced.append(current.strip())
-    return paced
+    return [piece for text in paced for piece in _halved_to_fit(text, rules.max_scene_seconds, language)]
+
+
+def _halved_to_fit(text: str, seconds: float, language: str) -> list[str]:
+    """A clause still too long for one scene (a sentence without commas, Thai without punctuation) is cut in
+    halves, at the space nearest the middle where there is one, until each half fits."""
+    if estimate_narration_seconds(text, language) <= seconds:
+        return [text]
+    halves = [half for half in _halves(text) if half]
+    if len(halves) < 2:
+        return [text]
+    return [piece for half in halves for piece in _halved_to_fit(half, seconds, language)]
 
 
 def _clauses_keeping_label(text: str) -> list[str]:
@@ -235,12 +258,16 @@ def _scene_count_needed(briefs: Sequence[MaterialBrief], target_seconds: float) 
 
 
 def _split_until(texts: list[str], needed: int, language: str) -> list[str]:
-    """Split the longest scenes (at a clause, else mid-text) until there are enough scenes for the materials."""
+    """Split the longest scenes (at a clause, else mid-text) until there are enough scenes for the materials. The
+    hook stays whole in the first scene unless no other scene is long enough to split (a short target, where the
+    hook takes most of the time)."""
     texts = list(texts)
     while len(texts) < needed:
-        index = max(range(1, len(texts)), key=lambda i: estimate_narration_seconds(texts[i], language), default=None)
-        if index is None or estimate_narration_seconds(texts[index], language) < 2 * MIN_SCENE_SECONDS:
+        seconds = [estimate_narration_seconds(text, language) for text in texts]
+        splittable = [i for i in range(len(texts)) if seconds[i] >= 2 * MIN_SCENE_SECONDS]
+        if not splittable:
             break
+        index = max(splittable, key=lambda i: (i > 0, seconds[i]))
         texts[index : index + 1] = _halves(texts[index])
     return texts
 

@@ -60,3 +60,13 @@ HOOKS_EN = {
         "Numbers only: {spec}",
     ),
 }
+# Languages without templates of their own open with the article's own words: an English or Chinese hook would be
+# foreign text, which the article's voice reads slowly or letter by letter (and the viewer may not understand).
+HOOKS_OWN_WORDS = {"default": ("{key}", "{spec}", "{key}"), "product_geek": ("{spec}",)}
+
+
+def hook_templates(language: str, chinese: bool) -> dict[str, tuple[str, ...]]:
+    """The hook templates for a request's `language`; `chinese` says the article itself is written in Chinese."""
+    if language.lower().split("-")[0] not in ("zh", "en"):
+        return HOOKS_OWN_WORDS
+    return HOOKS_ZH if chinese else HOOKS_EN

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from urllib.parse import urlsplit
 
 _SENTENCE = re.compile(r"[^。！？；!?;]*?(?:[。！？；!?;]+[”’\"」』）)]*|\.(?=\s)|$)", re.DOTALL)
 _CLAUSE_BREAK = re.compile(r"(?<=[，：；])|(?<=[,:;])(?=\s)")  # not 、 (list items) nor 1,999
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
-_LATIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9+-]*(?: [A-Z0-9][A-Za-z0-9+-]*)*")  # "X7 Pro", "Galaxy S24"
+# "X7 Pro", "Galaxy S24 Ultra"; at most four words, so a sentence in capitals is not one name
+_LATIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9+-]*(?: [A-Z0-9][A-Za-z0-9+-]*){0,3}")
 # A number with a unit ("8GB") is tried only where a run of digits starts, and the digits are never given back:
 # trying it at every digit of a long number is quadratic in the number's length.
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+-]*[A-Za-z0-9+]|[A-Za-z]|(?<!\d)\d++[A-Za-z%]+[A-Za-z0-9]*")
@@ -104,6 +106,45 @@ _SPEC_NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:mAh|GB|TB|Hz|W|mm|g|nits|英寸|�
 _SPEC_NAME = re.compile(r"[A-Z]{2,}[0-9A-Z]*|\b[A-Z][a-z]+\s?\d+")
 _SPEC_WORD = re.compile(r"价格|售价|参数|配置|续航|性能|屏幕|芯片|电池|处理器|price|battery|chip|screen|spec", re.I)
 
+# The longest run without spaces the planner passes on: longer than any real word (German compounds included), short
+# enough that two of them joined as a theme, or dozens of them in a scene, stay within the model's field limits.
+MAX_TOKEN_CHARS = 40
+_URL = re.compile(r"(?:https?|ftp)://[^\s<>\"'）】」]+|www\.[^\s<>\"'）】」]+", re.I)
+# Scripts written without spaces (Han, kana, fullwidth forms, Thai, Lao, Tibetan, Myanmar, Khmer) end a run: a
+# Chinese or Thai sentence is not one long word.
+_SPACED_RUN = re.compile(
+    rf"[^\s\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]{{{MAX_TOKEN_CHARS + 1},}}"
+)
+_BREAK_AFTER = "/-_.,;:?&=+"
+
+
+def bound_tokens(text: str, limit: int = MAX_TOKEN_CHARS) -> str:
+    """`text` without any run of more than `limit` characters between spaces, so no field the planner fills
+    overflows and a TTS voice never spells out a 300-character token.
+
+    A long URL is replaced by its host, the part a viewer can hear and remember; any other long run (a glued word,
+    an all-caps sentence without spaces, a long host) is cut into pieces of at most `limit` characters, after a
+    punctuation mark where there is one in the second half of the piece.
+    """
+    text = _URL.sub(lambda match: _url_host(match.group(0), limit), text)
+    return _SPACED_RUN.sub(lambda match: " ".join(_pieces(match.group(0), limit)), text)
+
+
+def _url_host(url: str, limit: int) -> str:
+    if len(url) <= limit:
+        return url
+    host = urlsplit(url if "://" in url else f"http://{url}").hostname
+    return host or url
+
+
+def _pieces(run: str, limit: int) -> list[str]:
+    pieces: list[str] = []
+    while len(run) > limit:
+        cut = max(run.rfind(mark, limit // 2, limit) + 1 for mark in _BREAK_AFTER) or limit
+        pieces.append(run[:cut])
+        run = run[cut:]
+    return [*pieces, run] if run else pieces
+
 
 def is_chinese(text: str) -> bool:
     return len(_CJK.findall(text)) >= max(1, len(text) // 10)
@@ -148,7 +189,7 @@ def keywords(text: str, limit: int = 10, boost_text: str = "") -> list[str]:
                     if not _CJK_STOP_CHARS.intersection(gram):
                         counts[gram] += weight
         for name in _LATIN_NAME.findall(source):
-            if name.lower() not in _EN_STOP_WORDS and len(name) > 1 and not name.isdigit():
+            if name.lower() not in _EN_STOP_WORDS and 1 < len(name) <= MAX_TOKEN_CHARS and not name.isdigit():
                 counts[name] += weight
     ranked = sorted(counts.items(), key=lambda item: (-item[1] * (1 + 0.3 * (len(item[0]) - 2)), item[0]))
     chosen: list[str] = []

@@ -1,4 +1,5 @@
-"""One material end to end (fetch -> sniff -> probe -> normalise -> keyframes), and a bounded parallel batch."""
+"""One material end to end (fetch -> sniff -> probe -> size check -> normalise -> keyframes -> flat-colour check),
+and a bounded parallel batch."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from video_assets.media.gather import MaterialSource
 from video_assets.media.normalise_image import RGB, check_pixel_limit, make_thumbnail, normalise_image
 from video_assets.media.normalise_video import extract_keyframes, needs_transcode, transcode_to_mezzanine
 from video_assets.media.probe import MediaProbe, probe_media
+from video_assets.media.usability import FLAT_COLOUR_SPREAD, MIN_MATERIAL_SIDE_PX, check_not_flat, check_size
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class IngestPolicy:
     thumbnail_width: int = 320
     alpha_background: RGB = (255, 255, 255)
     transcode_timeout: float = 1800.0
+    min_side: int = MIN_MATERIAL_SIDE_PX
+    flat_colour_spread: float = FLAT_COLOUR_SPREAD
 
     def __post_init__(self) -> None:
         if self.keyframe_count < 1:
@@ -74,6 +78,7 @@ def ingest_material(
     workdir.mkdir(parents=True, exist_ok=True)
     fetched = fetch_material(source.uri, workdir, policy.fetch, s3_reader)
     original_probe = probe_media(fetched.path, fetched.sniffed_mime)
+    check_size(original_probe, policy.min_side)
     if original_probe.kind == "image":
         media = normalise_image(
             fetched.path,
@@ -86,6 +91,7 @@ def ingest_material(
     else:
         media, probe, transcoded = _normalise_video(fetched.path, original_probe, workdir, policy)
         keyframes = extract_keyframes(media, probe, policy.keyframe_count, workdir, policy.keyframe_long_side)
+    check_not_flat(probe, keyframes, policy.flat_colour_spread)
     thumbnail = make_thumbnail(keyframes[0], workdir / "thumbnail.jpg", policy.thumbnail_width)
     return IngestedMaterial(
         source=source,

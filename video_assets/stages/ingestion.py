@@ -1,4 +1,8 @@
-"""media_items: gather -> fetch/probe/normalise (bounded pool) -> upload -> one row per declared material."""
+"""media_items: gather -> fetch/probe/normalise (bounded pool) -> upload -> one row per declared material.
+
+Identical bytes under several addresses (the same photo linked twice, a CDN and its mirror) are stored and shown
+once: the first copy is the material, the others are recorded as duplicates of it and do not count toward coverage.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +42,7 @@ class IngestionSummary:
 
     @property
     def ready(self) -> list[MediaItem]:
-        return [item for item in self.items if item.status == "ready"]
+        return self.with_status("ready")
 
     def counts(self) -> dict[str, int]:
         counter = Counter(f"{item.kind or 'unknown'}_{item.status}" for item in self.items)
@@ -47,8 +51,8 @@ class IngestionSummary:
     def total_duration(self) -> float:
         return round(sum(item.duration or 0.0 for item in self.ready if item.kind == "video"), 3)
 
-    def rejection_reasons(self) -> list[str]:
-        return [f"{item.source}: {item.reason}" for item in self.items if item.status == "rejected"]
+    def with_status(self, status: str) -> list[MediaItem]:
+        return [item for item in self.items if item.status == status]
 
 
 def material_rows(session: Session, request_id: str) -> list[MediaItem]:
@@ -80,12 +84,17 @@ def ingest_request(
     own = replace(policy, fetch=policy.fetch.for_request(request_id))
     outcomes = ingest_all(todo, stage.workdir, own, max_workers=workers, s3_reader=s3_reader)
     transient = [o for o in outcomes if o.transient and not final_attempt]
+    # Rows kept from earlier attempts are already stored, so they stay the material their copies duplicate.
+    originals = {row.sha256: row for uri, row in existing.items() if uri in done and row.sha256}
     with session_scope(database_url) as session:
         for outcome in outcomes:
-            values = _row_values(request_id, positions[outcome.source.uri], outcome, store)
+            original = originals.get(outcome.material.sha256) if outcome.material else None
+            values = _row_values(request_id, positions[outcome.source.uri], outcome, store, original)
             if outcome in transient:
                 values.update(status="pending", reason=f"will retry: {outcome.reason}")
-            upsert(session, MediaItem, {"request_id": request_id, "source": outcome.source.uri}, values)
+            row = upsert(session, MediaItem, {"request_id": request_id, "source": outcome.source.uri}, values)
+            if row.status == "ready" and row.sha256:
+                originals.setdefault(row.sha256, row)
         for offset, rejected in enumerate(gathered.rejected):
             upsert(
                 session,
@@ -102,7 +111,10 @@ def ingest_request(
     return IngestionSummary(items=items, transient=transient, reused=len(done))
 
 
-def _row_values(request_id: str, position: int, outcome: IngestOutcome, store: ObjectStore) -> dict[str, Any]:
+def _row_values(
+    request_id: str, position: int, outcome: IngestOutcome, store: ObjectStore, original: MediaItem | None
+) -> dict[str, Any]:
+    """A duplicate keeps what was measured of it but stores no object: its original's files are the ones shown."""
     source = outcome.source
     values: dict[str, Any] = {
         "position": position,
@@ -110,20 +122,19 @@ def _row_values(request_id: str, position: int, outcome: IngestOutcome, store: O
         "description": source.description,
         "context": source.context,
     }
-    if outcome.material is None:
+    material = outcome.material
+    if material is None:
         return values | {"status": "rejected", "reason": outcome.reason}
-    return values | {"status": "ready", "reason": None} | _upload(request_id, position, outcome.material, store)
+    values |= _measured(material)
+    if original is not None:
+        reason = f"same content (sha256 {material.sha256[:12]}) as material #{original.id} {original.source}"
+        stored_nothing = {"object_key": None, "thumbnail_key": None, "keyframe_keys": []}
+        return values | {"status": "duplicate", "reason": reason} | stored_nothing
+    return values | {"status": "ready", "reason": None} | _upload(request_id, position, material, store)
 
 
-def _upload(request_id: str, position: int, material: IngestedMaterial, store: ObjectStore) -> dict[str, Any]:
-    def put(name: str, path: Path) -> str:
-        key = request_key(request_id, "media_items", f"{position:03d}", name)
-        store.put_file(key, path, mimetypes.guess_type(path.name)[0])
-        return key
-
+def _measured(material: IngestedMaterial) -> dict[str, Any]:
     probe = material.probe
-    media_key = put(f"media{material.media_path.suffix.lower()}", material.media_path)
-    keyframe_keys = [put(f"keyframe_{i:02d}.jpg", path) for i, path in enumerate(material.keyframes)]
     return {
         "sha256": material.sha256,
         "size_bytes": material.original_size,
@@ -137,7 +148,17 @@ def _upload(request_id: str, position: int, material: IngestedMaterial, store: O
         "has_audio": probe.has_audio,
         "video_codec": probe.video_codec,
         "audio_codec": probe.audio_codec,
-        "object_key": media_key,
+    }
+
+
+def _upload(request_id: str, position: int, material: IngestedMaterial, store: ObjectStore) -> dict[str, Any]:
+    def put(name: str, path: Path) -> str:
+        key = request_key(request_id, "media_items", f"{position:03d}", name)
+        store.put_file(key, path, mimetypes.guess_type(path.name)[0])
+        return key
+
+    return {
+        "object_key": put(f"media{material.media_path.suffix.lower()}", material.media_path),
         "thumbnail_key": put("thumbnail.jpg", material.thumbnail),
-        "keyframe_keys": keyframe_keys,
+        "keyframe_keys": [put(f"keyframe_{i:02d}.jpg", path) for i, path in enumerate(material.keyframes)],
     }

@@ -21,6 +21,11 @@ def brightness(frame: np.ndarray) -> float:
     return float(cv2.cvtColor(frame, cv2.COLOR_BGR2HSV)[:, :, 2].mean() / 255.0)
 
 
+def colour_spread(frame: np.ndarray) -> float:
+    """The largest per-channel standard deviation in 0..255 levels: about 0 for a flat colour, tens for a picture."""
+    return float(frame.reshape(-1, frame.shape[-1]).std(axis=0).max())
+
+
 def exposure_score(frame_brightness: float) -> float:
     """1 at mid-grey exposure, falling to 0 for all-black or all-white frames."""
     return max(0.0, 1.0 - abs(frame_brightness - 0.5) * 2.0)

@@ -153,6 +153,12 @@ class Settings(ModeSettings):
         60.0, description="a STARTED run whose request has not heartbeat for this long is failed as stalled"
     )
 
+    ui_url: str = Field(
+        "http://127.0.0.1:3000",
+        description="the Dagster UI as operators' browsers reach it (behind the reverse proxy, if any): asset "
+        "metadata links the same request's page on the stages before and after it, and each material's page",
+    )
+
     @field_validator("home")
     @classmethod
     def _absolute_home(cls, home: Path) -> Path:

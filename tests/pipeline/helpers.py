@@ -23,6 +23,8 @@ from video_assets.request_schema import VideoRequestSpec
 # What the UI shows for a rendered_videos materialization, whether rendered here or imported from a merge vendor.
 RENDERED_VIDEOS_METADATA_FIELDS = {
     "request_id",
+    "request_title",
+    "upstream video_scripts",
     "request_status",
     "backend",
     "videos_ready",

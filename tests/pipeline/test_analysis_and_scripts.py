@@ -17,6 +17,7 @@ from video_assets.db.engine import session_scope
 from video_assets.db.models import MediaAnalysis, VideoScript
 from video_assets.db.repository import get_request
 from video_assets.platforms import PLATFORMS, package_problems
+from video_assets.safe_markdown import escape
 
 ARTICLE = (Path(__file__).parents[1] / "scripting" / "article_zh.md").read_text(encoding="utf-8")
 
@@ -79,7 +80,7 @@ def test_offline_planner_turns_a_chinese_article_into_three_covering_scripts_wit
     assert len({s.title for s in scripts}) == 3
     assert all(check.passed for check in result.get_asset_check_evaluations())
     platforms = result.asset_materializations_for_node("video_scripts")[0].metadata["platforms"].value
-    assert "小红书 (xiaohongshu)" in platforms and "哔哩哔哩 (bilibili)" in platforms
+    assert escape("小红书 (xiaohongshu)") in platforms and escape("哔哩哔哩 (bilibili)") in platforms
     metadata = result.asset_materializations_for_node("media_analyses")[0].metadata
     assert metadata["items"].value == 8 and metadata["workers"].value == 4
     assert metadata["sum_of_item_seconds"].value > 0 and metadata["wall_seconds"].value > 0

@@ -77,6 +77,25 @@ class Webserver:
             time.sleep(0.25)
 
 
+def fresh_dagster_home(tmp_path: Path, screenshots: Path) -> Path:
+    """An empty DAGSTER_HOME with telemetry off under `tmp_path`, and an emptied screenshots folder."""
+    dagster_home = tmp_path / "dagster"
+    dagster_home.mkdir()
+    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    shutil.rmtree(screenshots, ignore_errors=True)
+    screenshots.mkdir(parents=True)
+    return dagster_home
+
+
+def code_settings(home: Path, database_url: str, media: Path) -> dict[str, str]:
+    """What the definitions' resources read in the webserver's code server: the run's database and object store."""
+    return {
+        "VIDEO_ASSETS_HOME": str(home),
+        "VIDEO_ASSETS_DATABASE_URL": database_url,
+        "VIDEO_ASSETS_LOCAL_ROOTS": str(media),
+    }
+
+
 @contextmanager
 def dagster_webserver(dagster_home: Path, settings: dict[str, str], folder: Path) -> Iterator[Webserver]:
     """`dagster-webserver` on a free localhost port over `dagster_home`, loading our definitions with exactly the

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -29,6 +30,7 @@ return [...arguments[0].querySelectorAll('table')].map(table => {
 });
 """
 IMAGES_DONE = "return [...arguments[0].querySelectorAll('img')].every(img => img.complete)"
+READ_LINKS = "return [...arguments[0].querySelectorAll('a')].map(a => [a.innerText.trim(), a.href])"
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Page:
         self.driver = driver
         self.base_url = base_url
         self.screenshots = screenshots
+        self.clicks = 0  # every click this page made for the user, to measure how far one thing is from another
 
     def open(self, path: str, ready_text: str) -> None:
         self.driver.get(self.base_url + path)
@@ -74,7 +77,11 @@ class Page:
         """The last element whose own text is `text` (tabs and buttons render their label in a child span)."""
         xpath = f"//*[normalize-space(text())='{text}']"
         self.wait(lambda: self.driver.find_elements(By.XPATH, xpath), f"{text!r} to click")
-        self.driver.find_elements(By.XPATH, xpath)[-1].click()
+        self.click(self.driver.find_elements(By.XPATH, xpath)[-1])
+
+    def click(self, element: WebElement) -> None:
+        self.clicks += 1
+        element.click()
 
     def metadata_row(self, key: str) -> WebElement:
         xpath = f"//tr[td[1][normalize-space(.)='{key}']]"
@@ -87,7 +94,7 @@ class Page:
         show = row.find_elements(By.XPATH, ".//*[normalize-space(text())='[Show Markdown]']")
         if show:
             self.close_dialog()
-            show[0].click()
+            self.click(show[0])
             container = self.wait(
                 lambda: self.driver.find_element(By.CSS_SELECTOR, "[role=dialog] .dagster-markdown"), f"{key} dialog"
             )
@@ -102,9 +109,15 @@ class Page:
             for table in self.driver.execute_script(READ_TABLES, container)
         ]
 
+    def links(self, container: WebElement) -> list[tuple[str, str]]:
+        """(text, absolute href) of every link in `container`."""
+        return [(text, href) for text, href in self.driver.execute_script(READ_LINKS, container)]
+
     def close_dialog(self) -> None:
         if self.driver.find_elements(By.CSS_SELECTOR, "[role=dialog]"):
-            self.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+            # Escape to the focused element, inside the dialog: sent to <body>, it moves the focus out of the dialog,
+            # which then never sees the key.
+            ActionChains(self.driver).send_keys(Keys.ESCAPE).perform()
             self.wait(lambda: not self.driver.find_elements(By.CSS_SELECTOR, "[role=dialog]"), "the dialog to close")
 
 

@@ -7,7 +7,6 @@ per worker. Screenshots of every page land in `test-output/ui/` (ignored by git)
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -19,7 +18,7 @@ from sqlalchemy import select
 from sensors.launch import execute_request
 from tests.media_samples import clip, photo
 from tests.pipeline.helpers import materialize, pipeline_resources, submit
-from tests.ui.harness import chromium, dagster_webserver
+from tests.ui.harness import chromium, code_settings, dagster_webserver, fresh_dagster_home
 from tests.ui.pages import Page, Row, loaded_inline_image
 from video_assets.assets.media_analyses import media_analyses
 from video_assets.assets.media_items import media_items
@@ -52,17 +51,8 @@ def test_the_ui_traces_a_material_from_thumbnail_to_video_and_shows_failed_check
 ) -> None:
     home = Path(sqlite_database_url.removeprefix("sqlite:///")).parent
     media = tmp_path / "media"
-    dagster_home = tmp_path / "dagster"
-    dagster_home.mkdir()
-    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
-    SCREENSHOTS.mkdir(parents=True)
-    # What the definitions' resources read in the webserver's code server: the run's database and object store.
-    settings = {
-        "VIDEO_ASSETS_HOME": str(home),
-        "VIDEO_ASSETS_DATABASE_URL": sqlite_database_url,
-        "VIDEO_ASSETS_LOCAL_ROOTS": str(media),
-    }
+    dagster_home = fresh_dagster_home(tmp_path, SCREENSHOTS)
+    settings = code_settings(home, sqlite_database_url, media)
     with dagster_webserver(dagster_home, settings, tmp_path) as server:  # it loads while the pipeline runs
         with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
             seen = run_requests(instance, sqlite_database_url, home, media)

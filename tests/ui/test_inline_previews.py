@@ -12,6 +12,7 @@ from PIL import Image
 from tests.media_samples import photo
 from video_assets.assets.tables import InlineImages
 from video_assets.render.preview import PREVIEW_LONG_SIDE, PreviewError, preview_data_uri
+from video_assets.safe_markdown import escape
 from video_assets.storage import LocalObjectStore
 
 PREFIX = "data:image/jpeg;base64,"
@@ -59,7 +60,7 @@ def test_a_table_inlines_up_to_its_cap_and_explains_every_cell_without_an_image(
 
     cells = [previews.cell(f"requests/r1/media_items/{name}/thumbnail.jpg", f"#{name}") for name in "abc"]
 
-    assert cells[0].startswith(f"![#a]({PREFIX}") and cells[1].startswith(f"![#b]({PREFIX}")
+    assert cells[0].startswith(f"![{escape('#a')}]({PREFIX}") and cells[1].startswith(f"![{escape('#b')}]({PREFIX}")
     assert cells[2] == "(first 2 previews shown)"
     assert previews.cell(None, "#e") == "-"
     assert InlineImages(store).cell("requests/r1/media_items/d/thumbnail.jpg", "#d").startswith("no preview:")

@@ -17,14 +17,16 @@ from video_assets.assets.common import (
     retry_or_fail,
     stage_workdir,
 )
+from video_assets.assets.lineage import lineage_metadata
 from video_assets.assets.media_items import media_items
-from video_assets.assets.tables import clip, markdown_table, material_ref
-from video_assets.db.models import MediaAnalysis
+from video_assets.assets.tables import InlineImages, clip, markdown_table, material_link, material_ref
+from video_assets.db.models import MediaAnalysis, MediaItem
 from video_assets.db.repository import load_spec
 from video_assets.partitions import request_partitions
 from video_assets.scripting import MaterialAnalysis
 from video_assets.stages.analysis import AnalysisSummary, analyse_request
 from video_assets.stages.context import StageContext
+from video_assets.ui_links import PartitionPages, request_pages
 from video_assets.vision import CvFeatures
 
 STAGE = "media_analyses"
@@ -53,8 +55,9 @@ def media_analyses(
     request_id = begin_stage(context, database, STAGE)
     with database.session() as session:
         spec = load_spec(session, request_id)
+    store = object_store.store()
     with stage_workdir(request_id, STAGE) as workdir:
-        stage = StageContext(request_id, spec, database.url, object_store.store(), workdir)
+        stage = StageContext(request_id, spec, database.url, store, workdir)
         summary = analyse_request(stage, llm.client(), llm.backend, llm.workers)
     reasons = "; ".join(f"item {r.item_id}: {r.reason}" for r in summary.failed)
     failed = f"{len(summary.failed)} of {len(summary.results)} analyses failed"
@@ -68,9 +71,12 @@ def media_analyses(
     with database.session() as session:
         query = select(MediaAnalysis).where(MediaAnalysis.request_id == request_id)
         rows = {row.media_item_id: row for row in session.scalars(query)}
+        items = session.scalars(select(MediaItem).where(MediaItem.request_id == request_id))
+        thumbnails = {item.id: item.thumbnail_key for item in items}
     return dg.MaterializeResult(
         metadata={
             "request_id": request_id,
+            **lineage_metadata(STAGE, request_id, spec.title),
             "items": len(summary.results),
             "failed": len(summary.failed),
             "backend": llm.backend,
@@ -81,12 +87,21 @@ def media_analyses(
             "prompt_versions": dg.MetadataValue.json(
                 sorted({row.prompt_version for row in rows.values() if row.prompt_version})
             ),
-            "results": dg.MetadataValue.md(_results_table(summary, rows)),
+            "results": dg.MetadataValue.md(
+                _results_table(summary, rows, thumbnails, InlineImages(store), request_pages(request_id))
+            ),
         }
     )
 
 
-def _results_table(summary: AnalysisSummary, rows: dict[int, MediaAnalysis]) -> str:
+def _results_table(
+    summary: AnalysisSummary,
+    rows: dict[int, MediaAnalysis],
+    thumbnails: dict[int, str | None],
+    previews: InlineImages,
+    pages: PartitionPages,
+) -> str:
+    """One row per material: its #id links to its media_items row (the source), next to the same inline thumbnail."""
     table: list[list[object]] = []
     for result in summary.results:
         row = rows.get(result.item_id)
@@ -94,7 +109,8 @@ def _results_table(summary: AnalysisSummary, rows: dict[int, MediaAnalysis]) -> 
         features = CvFeatures.model_validate(row.cv_features) if row and row.cv_features else None
         table.append(
             [
-                material_ref(result.item_id),
+                material_link(pages, result.item_id),
+                previews.cell(thumbnails.get(result.item_id), material_ref(result.item_id)),
                 result.status + (" (kept)" if result.reused else ""),
                 *_description_cells(described),
                 _features_cell(features),
@@ -107,6 +123,7 @@ def _results_table(summary: AnalysisSummary, rows: dict[int, MediaAnalysis]) -> 
     return markdown_table(
         [
             "material",
+            "thumbnail",
             "status",
             "theme",
             "description",

@@ -15,13 +15,15 @@ from video_assets.assets.common import (
     records_every_exit,
     stage_workdir,
 )
-from video_assets.assets.tables import InlineImages, code, markdown_table, material_ref
+from video_assets.assets.lineage import lineage_metadata
+from video_assets.assets.tables import InlineImages, markdown_table, material_ref
 from video_assets.db.models import MediaItem
 from video_assets.db.repository import load_spec
 from video_assets.partitions import request_partitions
 from video_assets.stages.article import stored_article
 from video_assets.stages.context import StageContext
 from video_assets.stages.ingestion import declared_sources, ingest_request, material_rows
+from video_assets.stages.material_needs import unmet_material_need
 
 STAGE = "media_items"
 
@@ -35,7 +37,8 @@ STAGE = "media_items"
     kinds={"python", "ffmpeg"},
     tags={"stage": STAGE},
     description="Every material of the request (request list and Markdown), fetched with SSRF and size guards, "
-    "probed, normalised and stored, or rejected with its reason. The `items` table names each material by its "
+    "probed, normalised and stored, or rejected with its reason (a copy of another material's bytes is recorded as "
+    "its duplicate and stored once). The `items` table names each material by its "
     "database id (#id, used by every later stage) next to its thumbnail, position, origin and source.",
 )
 @records_every_exit(STAGE)
@@ -60,14 +63,17 @@ def media_items(
     if summary.transient:
         reasons = "; ".join(f"{o.source.uri}: {o.reason}" for o in summary.transient)
         raise TransientStageError(f"{len(summary.transient)} material(s) hit a transient error: {reasons}")
-    if not summary.ready:
-        raise fail_stage(database, request_id, STAGE, "no usable material: " + "; ".join(summary.rejection_reasons()))
+    problem = unmet_material_need(summary.items, spec.target_duration)
+    if problem:
+        raise fail_stage(database, request_id, STAGE, problem)
     return dg.MaterializeResult(
         metadata={
             "request_id": request_id,
+            **lineage_metadata(STAGE, request_id, spec.title),
             "materials": len(summary.items),
             "ready": len(summary.ready),
-            "rejected": len(summary.items) - len(summary.ready),
+            "rejected": len(summary.with_status("rejected")),
+            "duplicates": len(summary.with_status("duplicate")),
             "reused_from_previous_attempt": summary.reused,
             "counts": dg.MetadataValue.json(summary.counts()),
             "total_video_seconds": summary.total_duration(),
@@ -90,7 +96,7 @@ def _items_table(items: list[MediaItem], previews: InlineImages) -> str:
                 f"{item.width}x{item.height}" if item.width else "-",
                 f"{item.duration:.2f}s" if item.duration else "-",
                 item.status,
-                code(item.source),
+                item.source,
                 item.reason or "",
             ]
             for item in items
@@ -102,7 +108,7 @@ def _items_table(items: list[MediaItem], previews: InlineImages) -> str:
     asset=media_items,
     partitions_def=request_partitions,
     op_tags=on_queue(VIDEO_PROCESSING),
-    description="Every declared material has a row: ready, or rejected with a reason.",
+    description="Every declared material has a row: ready, or rejected or a duplicate with a reason.",
 )
 def every_material_has_a_row(
     context: dg.AssetCheckExecutionContext, database: DatabaseResource, object_store: ObjectStoreResource
@@ -117,7 +123,7 @@ def every_material_has_a_row(
     unexplained = [
         uri
         for uri, row in rows.items()
-        if row.status not in ("ready", "rejected") or (row.status == "rejected" and not row.reason)
+        if row.status not in ("ready", "rejected", "duplicate") or (row.status != "ready" and not row.reason)
     ]
     return dg.AssetCheckResult(
         passed=not missing and not unexplained,

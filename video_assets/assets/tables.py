@@ -2,27 +2,27 @@
 
 The UI's Markdown renderer shows `![alt](data:image/jpeg;base64,...)` as an image but strips raw HTML such as
 `<img>`, so previews are Markdown images. An inline image needs no link: it never expires and names no host the
-browser may not resolve, unlike a presigned S3 URL or a `file://` path.
+browser may not resolve, unlike a presigned S3 URL or a `file://` path. Every cell goes through
+`video_assets.safe_markdown.cell`: text from requests and models renders as text; only our own `Markup` stays live.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from video_assets.labels import one_line
 from video_assets.render.preview import PreviewError, preview_data_uri
+from video_assets.safe_markdown import Markup, cell, escape, image, link
 from video_assets.storage import ObjectStore, ObjectStoreError
+from video_assets.ui_links import PartitionPages
 
 MAX_INLINE_IMAGES = 50  # per table: 50 previews of 2-7 KB keep one materialization's metadata small
 MAX_CELL_CHARS = 300
 
 
-def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows]
+    lines = ["| " + " | ".join(escape(header) for header in headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -31,16 +31,14 @@ def material_ref(material_id: int) -> str:
     return f"#{material_id}"
 
 
-def code(text: str) -> str:
-    """Verbatim text (paths, URIs, keys): underscores and asterisks in it are not read as emphasis. Double backticks,
-    so a single backtick in a user's file name cannot end the span."""
-    return f"`` {text} ``"
+def material_link(pages: PartitionPages, material_id: int, asset: str = "media_items") -> Markup:
+    """A material's #id linking to the request's page of `asset`, where a row carries the same #id."""
+    return link(material_ref(material_id), pages.asset(asset))
 
 
 def clip(text: str, limit: int = MAX_CELL_CHARS) -> str:
     """Long model output shortened for a table cell; the full text stays in the database row."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return one_line(text, limit)
 
 
 class InlineImages:
@@ -62,4 +60,4 @@ class InlineImages:
         except (PreviewError, ObjectStoreError) as error:
             return clip(f"no preview: {error}", 120)
         self.shown += 1
-        return f"![{alt}]({uri})"
+        return image(alt, uri)

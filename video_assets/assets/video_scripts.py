@@ -18,16 +18,19 @@ from video_assets.assets.common import (
     retry_or_fail,
     stage_workdir,
 )
+from video_assets.assets.lineage import lineage_metadata
 from video_assets.assets.media_analyses import media_analyses
-from video_assets.assets.tables import clip, markdown_table, material_ref
+from video_assets.assets.tables import clip, markdown_table, material_link, material_ref
 from video_assets.db.models import VideoScript
 from video_assets.db.repository import fail, load_spec
 from video_assets.partitions import request_partitions
 from video_assets.platforms import PLATFORMS
+from video_assets.safe_markdown import escape
 from video_assets.scripting import CoverageReport, MaterialBrief, Scene, SeoMeta, check_coverage, duration_problem
 from video_assets.scripting.models import PlatformPackage
 from video_assets.stages.context import StageContext
 from video_assets.stages.scripting import VariantOutcome, write_scripts
+from video_assets.ui_links import PartitionPages, request_pages
 
 STAGE = "video_scripts"
 
@@ -100,6 +103,7 @@ def video_scripts(
     return dg.MaterializeResult(
         metadata={
             "request_id": request_id,
+            **lineage_metadata(STAGE, request_id, spec.title),
             "variants_written": len(written),
             "variants_failed": dg.MetadataValue.json({o.variant_index: o.error for o in outcomes if o.error}),
             "backend": llm.backend,
@@ -110,7 +114,7 @@ def video_scripts(
             "coverage": dg.MetadataValue.md(_coverage_table(rows)),
             "seo": dg.MetadataValue.md("\n\n".join(_seo_block(row) for row in rows)),
             "platforms": dg.MetadataValue.md(_platforms_table(rows)),
-            "scenes": dg.MetadataValue.md("\n\n".join(_scene_table(row) for row in rows)),
+            "scenes": dg.MetadataValue.md("\n\n".join(_scene_table(row, request_pages(request_id)) for row in rows)),
         },
         check_results=[
             dg.AssetCheckResult(check_name=name, passed=not found, metadata={"problems": found})
@@ -168,8 +172,8 @@ def _seo_block(row: VideoScript) -> str:
         [[n + 1, title, "chosen" if title == row.title else ""] for n, title in enumerate(seo.titles)],
     )
     return (
-        f"**v{row.variant_index} ({row.style})** title: {row.title}\n\n{titles}\n\n"
-        f"description: {clip(seo.description, 600)}\n\ntags: {', '.join(seo.tags)}"
+        f"**v{row.variant_index} ({escape(row.style)})** title: {escape(row.title)}\n\n{titles}\n\n"
+        f"description: {escape(clip(seo.description, 600))}\n\ntags: {escape(', '.join(seo.tags))}"
     )
 
 
@@ -196,18 +200,21 @@ def _platforms_table(rows: list[VideoScript]) -> str:
     )
 
 
-def _scene_table(row: VideoScript) -> str:
+def _scene_table(row: VideoScript, pages: PartitionPages) -> str:
+    """Each scene's material #id links to the request's media_items page (its source file), and again to its
+    media_analyses page (what the vision pass saw in it)."""
     scenes = [Scene.model_validate(scene) for scene in row.scenes]
     table = [
         [
             n,
-            material_ref(scene.material_id),
+            material_link(pages, scene.material_id),
+            material_link(pages, scene.material_id, "media_analyses"),
             f"{scene.in_point:.1f}-{scene.out_point:.1f}",
             f"{scene.planned_duration:.1f}s",
             scene.narration,
         ]
         for n, scene in enumerate(scenes)
     ]
-    return f"**v{row.variant_index} ({row.style})** hook: {row.hook}\n\n" + markdown_table(
-        ["scene", "material", "in-out", "duration", "narration"], table
+    return f"**v{row.variant_index} ({escape(row.style)})** hook: {escape(row.hook)}\n\n" + markdown_table(
+        ["scene", "material", "analysis", "in-out", "duration", "narration"], table
     )

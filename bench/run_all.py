@@ -15,6 +15,7 @@ sys.path.insert(0, str(HERE.parent))
 
 BENCHMARKS = (
     "sensor_bench",
+    "feed_bench",
     "reconcile_bench",
     "ingest_bench",
     "exotic_clip_bench",

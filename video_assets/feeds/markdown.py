@@ -1,8 +1,9 @@
 """A feed entry's HTML as the Markdown a request carries: text, links, images as `![alt](url)` and videos as
 `<video src>`, the two forms the media stage picks materials from, each with the text around it as context.
 
-Media URLs are made absolute against the entry's address. Only http(s) media are kept: a feed is someone else's
-document, and a `file://` or `s3://` reference in it must not reach our own files; what is left out is reported.
+Links and media URLs are made absolute against the entry's address. Only http(s) media are kept: a feed is someone
+else's document, and a `file://` or `s3://` reference in it must not reach our own files; what is left out is
+reported. A link elsewhere than the web keeps only its text.
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ class _EntryConverter(MarkdownConverter):
             self.skipped.append(url)
             return None
         return url
+
+    def convert_a(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        # A link to anything but a web page (javascript:, file:) keeps only its text.
+        raw = (el.attrs.get("href") or "").strip()
+        href = urljoin(self.base_url, raw) if raw else ""
+        el.attrs["href"] = href if urlsplit(href).scheme.lower() in WEB_SCHEMES else ""
+        return super().convert_a(el, text, parent_tags)
 
     def convert_img(self, el: Any, text: str, parent_tags: set[str]) -> str:
         # WeChat articles lazy-load: the picture is in data-src and src is a placeholder.

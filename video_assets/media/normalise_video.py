@@ -3,6 +3,7 @@ when it cannot; extract evenly spaced keyframes with input seeking."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from video_assets.media.errors import MaterialRejected
@@ -11,6 +12,7 @@ from video_assets.media.tools import INPUT_GUARD, file_arg, run_tool
 
 MAX_MEZZANINE_FPS = 60.0
 KEYFRAME_TIMEOUT_S = 60.0
+LAST_FRAME_WINDOW_S = 1.0
 
 
 def needs_transcode(probe: MediaProbe) -> bool:
@@ -50,18 +52,43 @@ def transcode_to_mezzanine(
 
 
 def extract_keyframes(video: Path, probe: MediaProbe, count: int, out_dir: Path, long_side: int) -> tuple[Path, ...]:
-    """`count` JPEG frames at the middles of equal slices of the clip, so none lands on a black first frame."""
+    """JPEG frames at `keyframe_moments`. A moment whose seek finds no frame takes the clip's last frame instead (a
+    container may state a frame rate its frames do not keep, as GIFs do); a truncated file has no decodable end
+    either, so it is still refused."""
     if probe.duration is None:
         raise MaterialRejected("cannot extract keyframes from a video without a duration")
-    width, height = fit_within(probe.width, probe.height, long_side)
+    scale = "scale={}:{}".format(*fit_within(probe.width, probe.height, long_side))
     frames: list[Path] = []
-    for index in range(count):
-        moment = probe.duration * (index + 0.5) / count
+    for index, moment in enumerate(keyframe_moments(probe.duration, probe.fps, count)):
         frame = out_dir / f"keyframe-{index + 1:02d}.jpg"
-        cmd = ["ffmpeg", "-v", "error", "-nostdin", "-y", *INPUT_GUARD, "-ss", f"{moment:.3f}", "-i", file_arg(video)]
-        cmd += ["-frames:v", "1", "-an", "-vf", f"scale={width}:{height}", "-q:v", "3", file_arg(frame)]
-        run_tool(cmd, f"extracting a keyframe at {moment:.2f} s", KEYFRAME_TIMEOUT_S)
-        if not frame.is_file() or frame.stat().st_size == 0:
+        seek = ["-ss", f"{moment:.3f}", *INPUT_GUARD, "-i", file_arg(video), "-frames:v", "1"]
+        # Every frame of the final second written over one file leaves the last one.
+        last = ["-sseof", f"-{LAST_FRAME_WINDOW_S:g}", *INPUT_GUARD, "-i", file_arg(video), "-update", "1"]
+        found = _frame(seek, scale, frame, f"a keyframe at {moment:.2f} s") or _frame(
+            last, scale, frame, "the last frame"
+        )
+        if not found:
             raise MaterialRejected(f"could not decode a frame at {moment:.2f} s (truncated or corrupt video)")
         frames.append(frame)
     return tuple(frames)
+
+
+def keyframe_moments(duration: float, fps: float | None, count: int) -> list[float]:
+    """`count` moments at the middles of equal slices of the clip, so none lands on a black first frame.
+
+    ffmpeg's seek gives the first frame at or after a moment, and none past the last frame's start; a clip of a few
+    frames (1/30 s each) has its last middles past it. So with a known frame rate each moment moves back to the start
+    of the frame it falls in (rounded down to the millisecond, so the seek lands on that frame and not the next),
+    and a clip of fewer frames than `count` gives one moment per frame."""
+    if not fps:
+        return [duration * (index + 0.5) / count for index in range(count)]
+    frames = max(1, round(duration * fps))
+    count = min(count, frames)
+    starts = [min(int(duration * (index + 0.5) / count * fps), frames - 1) for index in range(count)]
+    return [math.floor(start / fps * 1000) / 1000 for start in starts]
+
+
+def _frame(input_args: list[str], scale: str, frame: Path, what: str) -> bool:
+    cmd = ["ffmpeg", "-v", "error", "-nostdin", "-y", *input_args, "-an", "-vf", scale, "-q:v", "3", file_arg(frame)]
+    run_tool(cmd, f"extracting {what}", KEYFRAME_TIMEOUT_S)
+    return frame.is_file() and frame.stat().st_size > 0

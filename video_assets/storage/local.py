@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,20 +25,29 @@ class LocalObjectStore(ObjectStore):
         return path
 
     def put_file(self, key: str, path: Path, content_type: str | None = None) -> str:
-        target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
-        shutil.copyfile(path, partial)
-        partial.replace(target)
+        with self._written(key) as partial:
+            shutil.copyfile(path, partial)
         return self.uri(key)
 
     def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> str:
+        with self._written(key) as partial:
+            partial.write_bytes(data)
+        return self.uri(key)
+
+    @contextmanager
+    def _written(self, key: str) -> Iterator[Path]:
+        """A temporary file next to the object's path that becomes the object in one rename, so that no reader sees
+        half an object. Any failure (a full disk, a rename refused) removes it, so nothing is left behind; its name
+        is unique so that two writers of one key never write into the same file."""
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
-        partial.write_bytes(data)
-        partial.replace(target)
-        return self.uri(key)
+        partial = target.with_name(f"{target.name}.{uuid.uuid4().hex[:12]}.partial")
+        try:
+            yield partial
+            partial.replace(target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
 
     def get_bytes(self, key: str) -> bytes:
         try:

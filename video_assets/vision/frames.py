@@ -65,6 +65,8 @@ def sample_video(path: Path, timeout: float | None = None) -> SampledFrames:
     duration = probe_duration(path)
     fps = MAX_SAMPLE_FPS if not duration else min(MAX_SAMPLE_FPS, MAX_SAMPLED_FRAMES / duration)
     budget = pass_budget(duration or MAX_SAMPLED_FRAMES / fps) if timeout is None else timeout
+    # eof_action=pass: the fps filter otherwise gives nothing for a clip shorter than half its interval (fewer than 8
+    # frames at 30 fps), and such a clip decodes fine.
     cmd = [
         "ffmpeg",
         "-v",
@@ -75,7 +77,7 @@ def sample_video(path: Path, timeout: float | None = None) -> SampledFrames:
         "-an",
         "-sn",
         "-vf",
-        f"fps={fps:.6f},scale='min({ANALYSIS_WIDTH},iw)':-2",
+        f"fps={fps:.6f}:eof_action=pass,scale='min({ANALYSIS_WIDTH},iw)':-2",
         "-frames:v",
         str(MAX_SAMPLED_FRAMES),
         "-f",

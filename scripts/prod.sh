@@ -350,6 +350,9 @@ EOF
 
   local roots=$REPO/examples/media
   [ -n "${VIDEO_ASSETS_LOCAL_ROOTS:-}" ] && roots=$VIDEO_ASSETS_LOCAL_ROOTS:$roots
+  # examples/request.json names these files; without them its every material is rejected at run time.
+  "$PY" "$REPO/examples/prepare_media.py" >"$LOGS/prepare-media.log" 2>&1 \
+    || die "could not write the example media" "$LOGS/prepare-media.log"
   local settings=(
     VIDEO_ASSETS_MODE=production
     "VIDEO_ASSETS_HOME=$HOME_DIR"

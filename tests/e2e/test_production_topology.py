@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from sensors.liveness import process_exists
-from tests.e2e.deployment import TERMINAL, Deployment, deployed
+from tests.e2e.deployment import REPO, TERMINAL, Deployment, deployed
 from tests.e2e.graphql import GraphQL
 from tests.harness.processes import process_tree
 from tests.operations.cli_process import wait_for
@@ -138,3 +138,14 @@ def test_a_sigkilled_run_worker_is_detected_and_the_request_never_stays_processi
     # A retry resumes at the killed render steps, past plan_renders; those steps still take the request over.
     assert status != "completed" or final_run_id != run_id
     print(f"SIGKILLed run worker: request {status} {settled:.1f} s after the kill")
+
+
+def test_make_prod_prepares_the_example_request_so_the_readme_commands_work(deployment: Deployment) -> None:
+    """The README's production section submits examples/request.json against `make prod`; its files must be there."""
+    log = (deployment.home / "prod" / "logs" / "prepare-media.log").read_text()
+    assert "demo media written to" in log, log
+    example = REPO / "examples" / "request.json"
+    materials = [REPO / "examples" / item["uri"] for item in json.loads(example.read_text())["materials"]]
+    assert [path for path in materials if not path.is_file()] == []
+    roots = deployment.env["VIDEO_ASSETS_LOCAL_ROOTS"].split(":")
+    assert str(REPO / "examples" / "media") in roots

@@ -14,7 +14,7 @@ from ffmpeg.nodes import InputNode
 from video_assets.render.colour import OUTPUT_TAGS, RGB_TO_OUTPUT, SETPARAMS, SourceColour
 from video_assets.render.fit import Fit, background_size, cover, pan_canvas, plan_fit
 from video_assets.render.loudness import PEAK_CEILING
-from video_assets.render.timeline import NARRATION_LEAD, RenderJob, ScenePlan, TimelinePlan
+from video_assets.render.timeline import NARRATION_LEAD, RenderJob, SceneClip, ScenePlan, TimelinePlan
 
 # Slow a short clip down by up to this factor before falling back to looping it.
 MAX_SLOWDOWN = 1.5
@@ -59,8 +59,8 @@ def _input(path: Path | str, **options: Any) -> Any:
 
 @dataclass(frozen=True)
 class StillInputs:
-    """Files prepared before the graph is built: one picture per image scene (`pan_canvas` sized) and the logo, and
-    the colour of every video scene's clip, probed."""
+    """Files prepared before the graph is built: one picture (`pan_canvas` sized) per image scene and per clip held
+    as a still, the logo, and the colour of every video scene's clip, probed."""
 
     scene_images: dict[int, Path]
     logo: tuple[Path, int, int] | None
@@ -104,7 +104,7 @@ def build_command(
 
 
 def _scene_video(job: RenderJob, plan: TimelinePlan, index: int, scene: ScenePlan, stills: StillInputs) -> Any:
-    if scene.clip.kind == "image":
+    if scene.clip.kind == "image" or scene.clip.held_still:
         stream = _ken_burns(job, index, scene, stills.scene_images[index])
     else:
         stream = _fitted_clip(job, scene, stills.clip_colours[index])
@@ -157,7 +157,7 @@ def _fitted_clip(job: RenderJob, scene: ScenePlan, colour: SourceColour) -> Any:
     elif needed / available <= MAX_SLOWDOWN:
         stream = _input(clip.media_path, ss=f"{clip_in:.3f}", t=f"{available:.3f}").video
         stream = stream.filter("setpts", f"(PTS-STARTPTS)*{needed / available:.4f}")
-    elif clip_in == 0 and clip.out_point is None:
+    elif clip_in == 0 and _to_the_end(clip, clip_out, job.fps):
         # The whole clip loops: one demuxer and decoder, however many loops (memory stays flat in video length).
         loops = math.ceil(needed / available)
         stream = _input(clip.media_path, stream_loop=loops - 1, t=f"{needed + 0.1:.3f}").video
@@ -172,6 +172,13 @@ def _fitted_clip(job: RenderJob, scene: ScenePlan, colour: SourceColour) -> Any:
         stream = ffmpeg.concat(*parts, v=1, a=0)
     fit = plan_fit(clip.width, clip.height, job.canvas)
     return _fit(stream, fit, job.canvas, colour.to_output()).filter("fps", job.fps)
+
+
+def _to_the_end(clip: SceneClip, clip_out: float, fps: int) -> bool:
+    """Whether the window runs to the clip's end; planners write the end as an out point rounded to the ms."""
+    if clip.out_point is None:
+        return True
+    return clip.source_duration is not None and clip_out >= clip.source_duration - 1 / fps
 
 
 def _fit(stream: Any, fit: Fit, canvas: tuple[int, int], colour: dict[str, str]) -> Any:

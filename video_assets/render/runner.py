@@ -15,6 +15,7 @@ from video_assets.render.fit import pan_canvas
 from video_assets.render.fonts import FontFace, find_font
 from video_assets.render.glyphs import fallback_fonts, font_for_text, without_invisible
 from video_assets.render.graph import StillInputs, build_command, build_loudness_command
+from video_assets.render.held_frames import held_frame
 from video_assets.render.images import composite_scene_image, draw_cover, fit_picture, load_rgb, prepare_logo
 from video_assets.render.loudness import gain_to_target, measure_integrated_loudness
 from video_assets.render.subtitles import SubtitleCue, build_cues, layout_for, write_ass, write_srt
@@ -80,16 +81,23 @@ def render_video(
 
 
 def _stills(job: RenderJob, workdir: Path, ass_path: Path | None) -> StillInputs:
+    colours = _clip_colours(job)
     return StillInputs(
         scene_images={
-            index: composite_scene_image(scene.media_path, pan_canvas(job.canvas), workdir / f"scene-{index:02d}.bmp")
+            index: composite_scene_image(
+                held_frame(scene, colours[index], workdir / f"held-{index:02d}.bmp")
+                if scene.held_still
+                else scene.media_path,
+                pan_canvas(job.canvas),
+                workdir / f"scene-{index:02d}.bmp",
+            )
             for index, scene in enumerate(job.scenes)
-            if scene.kind == "image"
+            if scene.kind == "image" or scene.held_still
         },
         logo=_logo(job, workdir),
         ass_path=ass_path if job.subtitles.enabled else None,
         watermark_text_path=_watermark_text(job, workdir),
-        clip_colours=_clip_colours(job),
+        clip_colours=colours,
     )
 
 
@@ -159,6 +167,8 @@ def _covers(job: RenderJob, workdir: Path) -> tuple[Path, dict[str, Path]]:
     scene = job.scenes[index]
     if scene.kind == "image":
         source = load_rgb(scene.media_path, max_side=max(job.canvas) * 2)
+    elif scene.held_still:  # too short to seek into: the cover is the still the scene shows
+        source = load_rgb(held_frame(scene, probe_colour(scene.media_path), workdir / "cover-frame.bmp"))
     else:
         clip_in, clip_out = scene.window()
         at = clip_in + min(COVER_FRAME_OFFSET, (clip_out - clip_in) / 2)

@@ -17,6 +17,10 @@ NARRATION_LEAD = 0.15
 NARRATION_TAIL = 0.35
 SILENT_IMAGE_SECONDS = 3.0
 MIN_SCENE_SECONDS = 1.0
+# A clip window shorter than this is held as a still (Ken Burns over its last frame) instead of looped: a loop this
+# short repeats more than twice a second, which reads as stutter or flashing, not motion (WCAG 2.3.1 draws the line
+# for flashing at three a second). At 30 fps it is 15 frames, so every clip of a few frames (1-7) is held.
+HOLD_STILL_BELOW_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -38,11 +42,19 @@ class SceneClip:
             raise RenderError(f"video scene {self.media_path.name} needs source_duration or out_point")
         if self.source_duration is not None:
             end = min(end, self.source_duration)
-        if end - self.in_point <= 0.04:
+        if end <= self.in_point:
             raise RenderError(
                 f"video scene {self.media_path.name}: in_point {self.in_point} is not before out_point {end}"
             )
         return self.in_point, end
+
+    @property
+    def held_still(self) -> bool:
+        """A video window too short to carry a scene: shown as a still of its last frame, like an image."""
+        if self.kind != "video":
+            return False
+        clip_in, clip_out = self.window()
+        return clip_out - clip_in < HOLD_STILL_BELOW_SECONDS
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,9 @@ setup(
         "feedparser>=6.0.11",
         "markdownify>=0.13",
         "rich>=13.7",
+        # The HTTP API (video_assets/api): FastAPI on uvicorn.
+        "fastapi==0.163.2",
+        "uvicorn==0.55.0",
     ],
     extras_require={
         "dev": [

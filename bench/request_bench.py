@@ -35,10 +35,10 @@ def child_request() -> dict:
     from sqlalchemy import select
 
     from sensors.launch import execute_request, local_instance, sensor_tick
-    from video_assets.cli import ensure_schema, parse_request_file
+    from video_assets.cli import ensure_schema, submit_file
     from video_assets.db.engine import session_scope
     from video_assets.db.models import RenderedVideo
-    from video_assets.db.repository import create_request, get_request
+    from video_assets.db.repository import get_request
     from video_assets.definitions import defs
     from video_assets.settings import Settings
 
@@ -46,8 +46,7 @@ def child_request() -> dict:
     url = settings.database_url.get_secret_value()
     ensure_schema(settings)
     started = time.perf_counter()
-    with session_scope(url) as session:
-        request_id, _ = create_request(session, parse_request_file(REQUEST, settings))
+    request_id, _ = submit_file(REQUEST, settings)
     submitted = time.perf_counter()
     with local_instance(settings) as instance:
         assert sensor_tick(instance, defs, settings.sensor_batch_size) == [request_id]

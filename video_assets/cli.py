@@ -19,11 +19,12 @@ from sqlalchemy.exc import OperationalError
 from video_assets.db.engine import session_scope
 from video_assets.db.migrate import upgrade
 from video_assets.db.report import feed_states, request_report
-from video_assets.db.repository import RequestNotFound, create_request, get_request, list_dead_letters
+from video_assets.db.repository import RequestNotFound, get_request, list_dead_letters
 from video_assets.listing_table import format_listing
 from video_assets.request_json import RequestRejected, load_request
 from video_assets.request_schema import VideoRequestSpec
-from video_assets.service import ListFilterError, list_requests, parse_span, request_problems
+from video_assets.service import ListFilterError, list_requests, parse_span
+from video_assets.service.requests import RequestRefused, StateConflict, retry_refusal, submit_request
 from video_assets.settings import Settings, SettingsError, load_settings
 
 
@@ -31,8 +32,9 @@ class UsageError(Exception):
     pass
 
 
-def parse_request_file(path: Path, settings: Settings) -> VideoRequestSpec:
-    """The request in `path`, valid and servable by this deployment, or a UsageError naming each problem."""
+def parse_request_file(path: Path) -> VideoRequestSpec:
+    """The request in `path`, valid by the request schema, or a UsageError naming each problem; what this deployment
+    can serve is judged when it is submitted (submit_request)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
@@ -43,10 +45,19 @@ def parse_request_file(path: Path, settings: Settings) -> VideoRequestSpec:
         spec = resolve_relative_paths(load_request(text), path.resolve().parent)
     except RequestRejected as exc:
         raise UsageError(f"{path}: invalid request\n{exc}") from exc
-    problems = request_problems(spec, settings)
-    if problems:
-        raise UsageError(f"{path}: refused, it cannot succeed\n" + "\n".join(problems))
     return spec
+
+
+def submit_file(path: Path, settings: Settings) -> tuple[str, bool]:
+    """Submit the request in `path` as every door does; (request id, created)."""
+    spec = parse_request_file(path)
+    ensure_schema(settings)
+    try:
+        with session_scope(settings.database_url.get_secret_value()) as session:
+            submitted = submit_request(session, spec, settings)
+    except RequestRefused as refused:
+        raise UsageError(f"{path}: refused, it cannot succeed\n" + "\n".join(refused.problems)) from refused
+    return submitted.request_id, submitted.created
 
 
 def resolve_relative_paths(spec: VideoRequestSpec, base: Path) -> VideoRequestSpec:
@@ -73,14 +84,11 @@ def ensure_schema(settings: Settings) -> None:
 
 
 def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
-    spec = parse_request_file(Path(args.file), settings)
-    ensure_schema(settings)
-    with session_scope(settings.database_url.get_secret_value()) as session:
-        request_id, created = create_request(session, spec)
+    request_id, created = submit_file(Path(args.file), settings)
     print(request_id)
     if not created:
         print(
-            f"idempotency key {spec.idempotency_key!r} already submitted; returning the existing request",
+            "idempotency key already submitted by this tenant; returning the existing request",
             file=sys.stderr,
         )
     return 0
@@ -153,8 +161,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.resume:
         with session_scope(settings.database_url.get_secret_value()) as session:
-            if get_request(session, args.request_id).status == "cancelled":
-                raise UsageError(f"request {args.request_id} was cancelled; submit it again to make it")
+            refusal = retry_refusal(get_request(session, args.request_id), in_process=True)
+        if refusal:
+            raise UsageError(refusal)
     progress = RunProgress(Console(file=sys.stdout))
     with local_instance(settings) as instance, run_log(settings, args.command, args.verbose), progress:
         succeeded = execute_request(instance, defs, args.request_id, resume=args.resume, on_event=progress.on_event)
@@ -195,14 +204,11 @@ def run_outcome(report: dict[str, Any], run_succeeded: bool) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Submit, let the request sensor claim it, then execute the runs it asked for, in this process."""
-    spec = parse_request_file(Path(args.file), settings)
-    ensure_schema(settings)
+    request_id, _ = submit_file(Path(args.file), settings)
     from sensors.launch import execute_request, local_instance, resolved, sensor_tick
     from sensors.run_progress import RunProgress
     from video_assets.definitions import defs
 
-    with session_scope(settings.database_url.get_secret_value()) as session:
-        request_id, _ = create_request(session, spec)
     print(f"submitted {request_id}", file=sys.stderr)
     failures = 0
     with local_instance(settings) as instance:
@@ -289,13 +295,13 @@ def cmd_dead_letters(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_cancel(args: argparse.Namespace, settings: Settings) -> int:
     ensure_schema(settings)
-    from sensors.launch import RequestAlreadyEnded, cancel_request, local_instance
+    from sensors.launch import cancel_and_terminate, local_instance
     from video_assets.definitions import defs
 
     with local_instance(settings) as instance:
         try:
-            terminated = cancel_request(instance, defs, args.request_id)
-        except RequestAlreadyEnded as error:
+            terminated = cancel_and_terminate(instance, defs, args.request_id)
+        except StateConflict as error:
             raise UsageError(str(error)) from error
     print(f"cancelled {args.request_id}; terminated runs: {', '.join(terminated) or 'none in flight'}")
     return 0
@@ -346,6 +352,41 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
             f"rejected={row['entries_rejected']} last_polled={row['last_polled_at'] or '-'} "
             f"last_ok={row['last_ok_at'] or '-'}" + (f"\n      {row['reason']}" if row["reason"] else "")
         )
+    return 0
+
+
+def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the HTTP API; the request sensor launches what it stores."""
+    ensure_schema(settings)
+    from video_assets.api.server import serve
+
+    serve(settings)
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
+    """`create` prints the new key alone on stdout (it is shown only once); `list` shows prefixes only."""
+    from video_assets.service import keys
+
+    ensure_schema(settings)
+    try:
+        with session_scope(settings.database_url.get_secret_value()) as session:
+            if args.action == "create":
+                if not args.tenant:
+                    raise UsageError("keys create needs --tenant NAME")
+                limits = {"rate_per_window": args.rate, "daily_output_seconds": args.daily_output_seconds}
+                print(keys.create_key(session, args.tenant, keys.parse_scopes(args.scopes), **limits))
+            elif args.action == "list":
+                for row in keys.list_keys(session):
+                    state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "live"
+                    print(f"{row['prefix']}  {row['tenant']:<20} {','.join(row['scopes']):<18} {state}")
+            elif args.action == "revoke":
+                keys.revoke_key(session, args.prefix)
+                print(f"revoked {args.prefix}", file=sys.stderr)
+            else:
+                print(keys.rotate_key(session, args.prefix))
+    except keys.KeyCommandError as error:
+        raise UsageError(str(error)) from error
     return 0
 
 
@@ -402,6 +443,16 @@ def build_parser() -> argparse.ArgumentParser:
     feeds = commands.add_parser("feeds", help="poll the feeds once (one feed_sensor tick) or list their state")
     feeds.add_argument("action", choices=["poll", "list"])
     feeds.set_defaults(handler=cmd_feeds)
+    api = commands.add_parser("api", help="serve the HTTP API on VIDEO_ASSETS_API_HOST:VIDEO_ASSETS_API_PORT")
+    api.set_defaults(handler=cmd_api)
+    keys = commands.add_parser("keys", help="API keys: create (printed once), list, revoke PREFIX, rotate PREFIX")
+    keys.add_argument("action", choices=["create", "list", "revoke", "rotate"])
+    keys.add_argument("prefix", nargs="?", default="", help="revoke/rotate: the key's visible prefix (va_...)")
+    keys.add_argument("--tenant", help="create: the tenant the key acts for (created if new)")
+    keys.add_argument("--scopes", default="submit,read", help="create: comma-separated submit, read, admin")
+    keys.add_argument("--rate", type=int, help="create: the tenant's own calls per rate window")
+    keys.add_argument("--daily-output-seconds", type=float, help="create: the tenant's own daily output seconds")
+    keys.set_defaults(handler=cmd_keys)
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"])
     database.set_defaults(handler=cmd_db)

@@ -159,6 +159,19 @@ class Settings(ModeSettings):
         "metadata links the same request's page on the stages before and after it, and each material's page",
     )
 
+    api_host: str = Field("127.0.0.1", description="address `video-assets api` listens on")
+    api_port: int = Field(8080, ge=1, le=65535, description="port `video-assets api` listens on")
+    api_rate_per_minute: int = Field(
+        120, ge=1, description="requests one tenant may make per rate window (a tenant's own limit overrides it)"
+    )
+    api_rate_window_seconds: int = Field(
+        60, ge=1, description="length of the rate window; 60 makes VIDEO_ASSETS_API_RATE_PER_MINUTE per minute"
+    )
+    api_daily_output_seconds: float = Field(
+        36000.0, ge=0, description="seconds of video (videos x target duration) one tenant may request per UTC day"
+    )
+    api_max_body_bytes: int = Field(1024 * 1024, ge=1024, description="a request body over this is refused with 413")
+
     @field_validator("home")
     @classmethod
     def _absolute_home(cls, home: Path) -> Path:

@@ -47,7 +47,7 @@ def test_migrated_schema_has_idempotency_constraints(database_url: str) -> None:
             "feed_entries",
         )
     }
-    assert ("idempotency_key",) in unique["video_requests"]
+    assert ("tenant", "idempotency_key") in unique["video_requests"]
     assert ("request_id", "source") in unique["media_items"]
     assert ("request_id", "variant_index") in unique["video_scripts"]
     assert ("request_id", "variant_index") in unique["rendered_videos"]

@@ -85,9 +85,10 @@ def dagster_instance(home: Path) -> dg.DagsterInstance:
 def test_every_variant_failing_fails_the_run_with_a_dead_letter_and_retry_completes_it_after_the_fix(
     postgres_url: str, s3_endpoint: str, s3_store, materials: Path, tmp_path: Path
 ) -> None:
-    logo = materials / "logo.png"  # declared, but not there yet: every variant's render fails on it
+    logo = photo("coffee", materials / "logo.png", size=(200, 200))  # submit refuses a missing local watermark
     env = cli_env(tmp_path / "home", postgres_url, s3_endpoint, s3_store.bucket, [materials])
     request_id = submit_file(env, request_for(materials, watermark={"image_uri": str(logo)}), tmp_path)
+    logo.unlink()  # gone after submit: every variant's render fails on it
 
     first = run_cli(env, "run", request_id)
 

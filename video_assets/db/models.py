@@ -22,11 +22,18 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+# The tenant of requests that came in through the CLI, a feed or SQL rather than an API key; admin keys read them.
+LOCAL_TENANT = "local"
+
+
 class VideoRequest(Timestamped, Base):
     __tablename__ = "video_requests"
+    # An idempotency key is the submitting tenant's own: two tenants may use the same one.
+    __table_args__ = (UniqueConstraint("tenant", "idempotency_key", name="uq_video_requests_tenant_idempotency_key"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    tenant: Mapped[str] = mapped_column(String(64), default=LOCAL_TENANT, server_default=LOCAL_TENANT, index=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
     title: Mapped[str] = mapped_column(String(200))
     spec: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(32), default="pending", index=True)

@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from video_assets.db.models import DeadLetter, RequestEvent, VideoRequest, utcnow
+from video_assets.db.models import LOCAL_TENANT, DeadLetter, RequestEvent, VideoRequest, utcnow
 from video_assets.request_schema import VideoRequestSpec
 
 TERMINAL_STATUSES = frozenset({"completed", "partial_success", "failed", "cancelled"})
@@ -30,14 +30,16 @@ def new_request_id() -> str:
     return f"req_{utcnow():%Y%m%d}_{secrets.token_hex(5)}"
 
 
-def create_request(session: Session, spec: VideoRequestSpec) -> tuple[str, bool]:
-    """Insert a pending request; the same idempotency key returns the existing id. Returns (id, created)."""
+def create_request(session: Session, spec: VideoRequestSpec, tenant: str = LOCAL_TENANT) -> tuple[str, bool]:
+    """Insert a pending request of `tenant`; the same idempotency key from the same tenant returns the existing id.
+    Returns (id, created)."""
     if spec.idempotency_key:
-        existing = _id_for_key(session, spec.idempotency_key)
+        existing = _id_for_key(session, tenant, spec.idempotency_key)
         if existing:
             return existing, False
     request = VideoRequest(
         id=new_request_id(),
+        tenant=tenant,
         idempotency_key=spec.idempotency_key,
         title=spec.title,
         spec=spec.model_dump(mode="json"),
@@ -48,7 +50,7 @@ def create_request(session: Session, spec: VideoRequestSpec) -> tuple[str, bool]
             session.add(request)
             session.flush()
     except IntegrityError:
-        existing = _id_for_key(session, spec.idempotency_key or "")
+        existing = _id_for_key(session, tenant, spec.idempotency_key or "")
         if existing is None:
             raise
         return existing, False
@@ -56,8 +58,10 @@ def create_request(session: Session, spec: VideoRequestSpec) -> tuple[str, bool]
     return request.id, True
 
 
-def _id_for_key(session: Session, key: str) -> str | None:
-    return session.scalar(select(VideoRequest.id).where(VideoRequest.idempotency_key == key))
+def _id_for_key(session: Session, tenant: str, key: str) -> str | None:
+    return session.scalar(
+        select(VideoRequest.id).where(VideoRequest.tenant == tenant, VideoRequest.idempotency_key == key)
+    )
 
 
 def get_request(session: Session, request_id: str) -> VideoRequest:

@@ -1,0 +1,415 @@
+"""The real `video-assets api` under uvicorn on a free port, on real Postgres and the moto S3 server, through a real
+HTTP client (requests). One server for the module."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from tests.harness.postgres import create_database, drop_database, free_port
+from tests.media_samples import photo
+from video_assets.db.api_models import ApiKey, AuditEntry
+from video_assets.db.engine import get_engine, session_scope
+from video_assets.service.idempotency import claim_key
+from video_assets.service.keys import hash_key
+
+REPO = Path(__file__).resolve().parents[2]
+# Launch as the daemon would: one request sensor tick, then the runs it asked for, in-process (as `demo` does).
+SENSOR_AND_RUN = """
+from sensors.launch import execute_request, local_instance, sensor_tick
+from video_assets.definitions import defs
+from video_assets.settings import load_settings
+settings = load_settings()
+with local_instance(settings) as instance:
+    for key in sensor_tick(instance, defs, 10):
+        print(key, execute_request(instance, defs, key))
+"""
+
+
+@dataclass(frozen=True)
+class Api:
+    url: str
+    env: dict[str, str]
+    database_url: str
+    media_url: str
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "video_assets.cli", *args],
+            env=self.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def key(self, tenant: str, scopes: str = "submit,read", *options: str) -> str:
+        made = self.cli("keys", "create", "--tenant", tenant, "--scopes", scopes, *options)
+        assert made.returncode == 0, made.stderr
+        return made.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def media_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("media")
+    photo("coffee", folder / "coffee.jpg", size=(640, 480))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def api(
+    postgres_cluster, s3_endpoint: str, media_server: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Api]:
+    name = f"va_api_{uuid.uuid4().hex[:10]}"
+    database_url = create_database(postgres_cluster.server_url, name, template=postgres_cluster.template)
+    port = free_port()
+    home = tmp_path_factory.mktemp("api-home")
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(("VIDEO_ASSETS_", "AWS_", "DAGSTER_"))}
+    env = kept | {
+        "VIDEO_ASSETS_HOME": str(home),
+        "VIDEO_ASSETS_DATABASE_URL": database_url,
+        "VIDEO_ASSETS_STORAGE": "s3",
+        "VIDEO_ASSETS_S3_BUCKET": f"api-{uuid.uuid4().hex[:10]}",
+        "VIDEO_ASSETS_S3_ENDPOINT_URL": s3_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "VIDEO_ASSETS_FETCH_ALLOW_HOSTS": "127.0.0.1",
+        "VIDEO_ASSETS_RENDER_PRESET": "ultrafast",
+        "VIDEO_ASSETS_API_PORT": str(port),
+        "VIDEO_ASSETS_API_RATE_WINDOW_SECONDS": "3",
+        "VIDEO_ASSETS_API_MAX_BODY_BYTES": "65536",
+    }
+    log = (home / "api.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "video_assets.cli", "api"], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{url}/healthz", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert process.poll() is None, (home / "api.log").read_text()
+                assert time.monotonic() < deadline, "the API did not start"
+                time.sleep(0.2)
+        yield Api(url, env, database_url, media_server)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+        get_engine(database_url).dispose()
+        drop_database(postgres_cluster.server_url, name)
+
+
+def request_body(api: Api, **fields: object) -> dict[str, object]:
+    return {
+        "title": "A tiny test video",
+        "markdown": "# Coffee\n\nA cup of coffee on a table, photographed from above.",
+        "materials": [{"uri": f"{api.media_url}/coffee.jpg"}],
+        "video_count": 1,
+        "aspect": "1:1",
+        "target_duration": 15,
+        "script_styles": ["default"],
+        "language": "en",
+        **fields,
+    }
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def assert_problem(answer: requests.Response, status: int, pointer: str | None = None) -> dict:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json"), answer.headers
+    body = answer.json()
+    assert body["status"] == status and body["title"]
+    if pointer is not None:
+        assert pointer in [error["pointer"] for error in body.get("errors", [])], body
+    return body
+
+
+def test_health_answers_without_a_key_and_every_v1_route_asks_for_one(api: Api) -> None:
+    assert requests.get(f"{api.url}/healthz", timeout=10).json() == {"status": "ok"}
+    ready = requests.get(f"{api.url}/readyz", timeout=30)
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "object_store": "ok"}
+    for method, path in [("get", "/v1/videos"), ("post", "/v1/videos"), ("get", "/v1/catalog")]:
+        assert_problem(requests.request(method, f"{api.url}{path}", timeout=10), 401)
+    revoked = api.key("revoked-tenant")
+    assert api.cli("keys", "revoke", revoked[:11]).returncode == 0
+    assert_problem(requests.get(f"{api.url}/v1/videos", headers=bearer(revoked), timeout=10), 401)
+    listed = api.cli("keys", "list").stdout
+    assert revoked[:11] in listed and revoked not in listed and "revoked" in listed
+
+
+def test_keys_are_stored_only_as_hashes_and_rotation_retires_the_old_key(api: Api) -> None:
+    key = api.key("rotating")
+    assert key.startswith("va_") and len(key) > 40
+    old_works = requests.get(f"{api.url}/v1/videos", headers={"X-API-Key": key}, timeout=10)
+    assert old_works.status_code == 200
+    rotated = api.cli("keys", "rotate", key[:11])
+    new_key = rotated.stdout.strip()
+    assert rotated.returncode == 0 and new_key.startswith("va_") and new_key != key
+    assert_problem(requests.get(f"{api.url}/v1/videos", headers=bearer(key), timeout=10), 401)
+    assert requests.get(f"{api.url}/v1/videos", headers=bearer(new_key), timeout=10).status_code == 200
+    with session_scope(api.database_url) as session:
+        rows = session.execute(select(ApiKey.prefix, ApiKey.key_hash, ApiKey.revoked_at)).all()
+    stored = " ".join(f"{prefix} {digest}" for prefix, digest, _ in rows)
+    assert key not in stored and new_key not in stored
+    assert (key[:11], hash_key(key)) in {(prefix, digest) for prefix, digest, revoked in rows if revoked}
+
+
+def test_a_request_submitted_over_http_is_launched_by_the_sensor_completes_and_downloads_through_the_302(
+    api: Api,
+) -> None:
+    key = api.key("studio")
+    answer = requests.post(f"{api.url}/v1/videos", json=request_body(api), headers=bearer(key), timeout=60)
+    assert answer.status_code == 202, answer.text
+    request_id = answer.json()["id"]
+    assert answer.headers["Location"] == f"/v1/videos/{request_id}" and int(answer.headers["Retry-After"]) > 0
+    assert answer.json()["status"] == "pending" and answer.json()["queue_position"] >= 1
+
+    ran = subprocess.run(
+        [sys.executable, "-c", SENSOR_AND_RUN], env=api.env, cwd=REPO, capture_output=True, text=True, timeout=600
+    )
+    assert ran.returncode == 0 and f"{request_id} True" in ran.stdout, ran.stdout + ran.stderr[-3000:]
+
+    status = requests.get(f"{api.url}/v1/videos/{request_id}", headers=bearer(key), timeout=30)
+    assert status.status_code == 200 and status.json()["status"] == "completed", status.text
+    [variant] = status.json()["variants"]
+    assert {"video", "cover", "subtitles.srt"} <= set(variant["outputs"])
+    assert variant["outputs"]["video"]["expires_at"]
+    same = requests.get(
+        f"{api.url}/v1/videos/{request_id}", headers=bearer(key) | {"If-None-Match": status.headers["ETag"]}, timeout=30
+    )
+    assert same.status_code == 304
+
+    link = requests.get(f"{api.url}{variant['outputs']['video']['href']}", headers=bearer(key), allow_redirects=False)
+    assert link.status_code == 302 and link.headers["Location"].startswith(api.env["VIDEO_ASSETS_S3_ENDPOINT_URL"])
+    video = requests.get(link.headers["Location"], timeout=60)
+    assert video.status_code == 200
+    probed = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name", "-of", "json", "-"],
+        input=video.content,
+        capture_output=True,
+        timeout=60,
+    )
+    assert json.loads(probed.stdout)["streams"][0]["codec_name"] == "h264"
+
+    events = requests.get(f"{api.url}/v1/videos/{request_id}/events", headers=bearer(key), timeout=30).json()["events"]
+    ids = [event["id"] for event in events]
+    assert ids == sorted(ids) and events[0]["kind"] == "submitted" and events[-1]["kind"] == "completed"
+    stream = requests.get(
+        f"{api.url}/v1/videos/{request_id}/events",
+        headers=bearer(key) | {"Accept": "text/event-stream", "Last-Event-ID": str(ids[1])},
+        timeout=60,
+    )
+    assert stream.headers["content-type"].startswith("text/event-stream")
+    streamed = [int(line[4:]) for line in stream.text.splitlines() if line.startswith("id: ")]
+    assert streamed == ids[2:]
+
+    other = api.key("someone-else")
+    for path in (f"/v1/videos/{request_id}", f"/v1/videos/{request_id}/events", variant["outputs"]["video"]["href"]):
+        hidden = requests.get(f"{api.url}{path}", headers=bearer(other), allow_redirects=False, timeout=30)
+        unknown = requests.get(f"{api.url}{path.replace(request_id, 'req_unknown')}", headers=bearer(other))
+        assert hidden.status_code == unknown.status_code == 404
+        assert hidden.json()["detail"].replace(request_id, "X") == unknown.json()["detail"].replace("req_unknown", "X")
+    admin = api.key("operators", "admin")
+    assert requests.get(f"{api.url}/v1/videos/{request_id}", headers=bearer(admin), timeout=30).status_code == 200
+
+    assert_problem(requests.post(f"{api.url}/v1/videos/{request_id}/cancel", headers=bearer(key)), 409, "/status")
+    with session_scope(api.database_url) as session:
+        audited = session.scalars(select(AuditEntry).where(AuditEntry.target == request_id)).all()
+    assert {(row.tenant, row.key_prefix, row.status_code) for row in audited} >= {
+        ("studio", key[:11], 202),
+        ("studio", key[:11], 409),
+    }
+    assert all(row.call_id and row.route for row in audited)
+
+
+def test_cli_requests_belong_to_the_local_tenant_and_only_admin_keys_read_them(api: Api, tmp_path: Path) -> None:
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(request_body(api)), encoding="utf-8")
+    submitted = api.cli("submit", str(path))
+    assert submitted.returncode == 0, submitted.stderr
+    request_id = submitted.stdout.strip()
+    tenant_key, admin_key = api.key("reader"), api.key("admins", "admin")
+    assert_problem(requests.get(f"{api.url}/v1/videos/{request_id}", headers=bearer(tenant_key)), 404)
+    assert requests.get(f"{api.url}/v1/videos/{request_id}", headers=bearer(admin_key)).status_code == 200
+    cancelled = requests.post(f"{api.url}/v1/videos/{request_id}/cancel", headers=bearer(admin_key))
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    again = api.cli("cancel", request_id)
+    assert again.returncode == 2 and "already ended" in again.stderr
+    assert_problem(requests.post(f"{api.url}/v1/videos/{request_id}/retry", headers=bearer(admin_key)), 409)
+
+
+def test_idempotency_key_replays_refuses_another_body_and_conflicts_while_in_flight(api: Api) -> None:
+    key = api.key("idempotent")
+    headers = bearer(key) | {"Idempotency-Key": "order-1"}
+    first = requests.post(f"{api.url}/v1/videos", json=request_body(api), headers=headers, timeout=60)
+    replay = requests.post(f"{api.url}/v1/videos", json=request_body(api), headers=headers, timeout=60)
+    assert first.status_code == replay.status_code == 202, first.text
+    assert replay.json()["id"] == first.json()["id"] and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.headers["Location"] == first.headers["Location"]
+    assert_problem(
+        requests.post(f"{api.url}/v1/videos", json=request_body(api, title="Other"), headers=headers, timeout=60), 422
+    )
+    # The first call with order-2 is being handled by another API process: it owns the key, with this very body.
+    body = json.dumps(request_body(api))
+    with session_scope(api.database_url) as session:
+        assert claim_key(session, "idempotent", "order-2", hashlib.sha256(body.encode()).hexdigest()) is None
+    busy = bearer(key) | {"Idempotency-Key": "order-2", "Content-Type": "application/json"}
+    assert_problem(requests.post(f"{api.url}/v1/videos", data=body, headers=busy, timeout=60), 409)
+    other = api.key("idempotent-too")
+    elsewhere = requests.post(
+        f"{api.url}/v1/videos", json=request_body(api), headers=bearer(other) | {"Idempotency-Key": "order-1"}
+    )
+    assert elsewhere.status_code == 202 and elsewhere.json()["id"] != first.json()["id"]
+
+
+def test_body_field_key_is_per_tenant_too(api: Api) -> None:
+    one, two = api.key("field-one"), api.key("field-two")
+    body = request_body(api, idempotency_key="article-7")
+    first = requests.post(f"{api.url}/v1/videos", json=body, headers=bearer(one), timeout=60).json()["id"]
+    again = requests.post(f"{api.url}/v1/videos", json=body, headers=bearer(one), timeout=60).json()["id"]
+    theirs = requests.post(f"{api.url}/v1/videos", json=body, headers=bearer(two), timeout=60).json()["id"]
+    assert first == again != theirs
+
+
+def test_rate_limit_answers_429_with_headers_then_allows_again_after_the_window(api: Api) -> None:
+    key = api.key("chatty", "submit,read", "--rate", "3")
+    answers = [requests.get(f"{api.url}/v1/videos", headers=bearer(key), timeout=10) for _ in range(4)]
+    assert [a.status_code for a in answers[:1]] == [200]
+    assert answers[0].headers["RateLimit-Policy"] == '"default";q=3;w=3'
+    assert answers[0].headers["RateLimit"].startswith('"default";r=')
+    limited = next(a for a in answers if a.status_code == 429)
+    assert_problem(limited, 429)
+    wait = int(limited.headers["Retry-After"])
+    assert 1 <= wait <= 3
+    time.sleep(wait)
+    deadline = time.monotonic() + 10
+    while (again := requests.get(f"{api.url}/v1/videos", headers=bearer(key), timeout=10)).status_code == 429:
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    assert again.status_code == 200
+
+
+def test_daily_output_quota_refuses_past_it_and_stores_nothing(api: Api) -> None:
+    key = api.key("thrifty", "submit,read", "--daily-output-seconds", "40")
+    first = requests.post(f"{api.url}/v1/videos", json=request_body(api), headers=bearer(key), timeout=60)
+    second = requests.post(f"{api.url}/v1/videos", json=request_body(api), headers=bearer(key), timeout=60)
+    third = requests.post(f"{api.url}/v1/videos", json=request_body(api), headers=bearer(key), timeout=60)
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert_problem(third, 429, "/target_duration")
+    assert int(third.headers["Retry-After"]) > 0
+    listed = requests.get(f"{api.url}/v1/videos", headers=bearer(key), timeout=10).json()["requests"]
+    assert len(listed) == 2
+
+
+def test_a_body_over_the_cap_is_refused_with_413_whether_declared_or_chunked(api: Api) -> None:
+    key = api.key("bulky")
+    big = json.dumps(request_body(api, markdown="x" * 70000)).encode()
+    assert_problem(
+        requests.post(f"{api.url}/v1/videos", data=big, headers=bearer(key) | {"Content-Type": "application/json"}), 413
+    )
+    chunks = (big[i : i + 8192] for i in range(0, len(big), 8192))
+    chunked = requests.post(
+        f"{api.url}/v1/videos", data=chunks, headers=bearer(key) | {"Content-Type": "application/json"}, timeout=30
+    )
+    assert_problem(chunked, 413)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "pointer"),
+    [
+        ('{"title": "a\\u0000b", "markdown": "m"}', "application/json", 422, "/title"),
+        ('{"title": "a\\u0007b", "markdown": "m"}', "application/json", 422, "/title"),
+        ('{"title": "a", "title": "b", "markdown": "m"}', "application/json", 422, "/title"),
+        ("[" * 50 + "]" * 50, "application/json", 400, ""),
+        ('{"title": "a", "markdown": "m", "target_duration": NaN}', "application/json", 400, ""),
+        ("title=a", "application/json", 400, ""),
+        ('{"title": "a", "markdown": "m"}', "text/plain", 415, None),
+        ('{"title": "' + "t" * 300 + '", "markdown": "m"}', "application/json", 422, "/title"),
+        (
+            '{"title": "a", "markdown": "m", "materials": [{"uri": "/etc/passwd"}]}',
+            "application/json",
+            422,
+            "/materials/0/uri",
+        ),
+        (
+            '{"title": "a", "markdown": "m", "materials": [{"uri": "s3://video-assets/requests/x/y.jpg"}]}',
+            "application/json",
+            422,
+            "/materials/0/uri",
+        ),
+    ],
+    ids=[
+        "nul",
+        "control",
+        "duplicate-key",
+        "deep-nesting",
+        "nan",
+        "not-json",
+        "wrong-type",
+        "oversized-field",
+        "local-path",
+        "service-bucket",
+    ],
+)
+def test_bad_input_is_a_problem_with_a_pointer_never_a_500(
+    api: Api, body: str, content_type: str, status: int, pointer: str | None
+) -> None:
+    key = api.key("careless")
+    answer = requests.post(
+        f"{api.url}/v1/videos", data=body.encode(), headers=bearer(key) | {"Content-Type": content_type}, timeout=30
+    )
+    assert_problem(answer, status, pointer)
+
+
+def test_validate_is_a_dry_run_that_stores_nothing(api: Api) -> None:
+    key = api.key("dry")
+    good = requests.post(f"{api.url}/v1/videos:validate", json=request_body(api), headers=bearer(key), timeout=60)
+    bad = requests.post(
+        f"{api.url}/v1/videos:validate", json=request_body(api, script_styles=["nope"]), headers=bearer(key)
+    )
+    assert good.json() == {"valid": True, "problems": []}
+    assert bad.json()["valid"] is False and bad.json()["problems"][0]["pointer"] == "/script_styles"
+    assert requests.get(f"{api.url}/v1/videos", headers=bearer(key), timeout=10).json()["requests"] == []
+
+
+def test_list_pages_with_a_cursor_and_link_header(api: Api) -> None:
+    key = api.key("pager")
+    ids = [
+        requests.post(f"{api.url}/v1/videos", json=request_body(api), headers=bearer(key), timeout=60).json()["id"]
+        for _ in range(3)
+    ]
+    first = requests.get(f"{api.url}/v1/videos?limit=2&status=pending", headers=bearer(key), timeout=10)
+    assert [row["id"] for row in first.json()["requests"]] == ids[::-1][:2]
+    assert 'rel="next"' in first.headers["Link"]
+    after = first.json()["next"]
+    second = requests.get(f"{api.url}/v1/videos?limit=2&status=pending&after={after}", headers=bearer(key))
+    assert [row["id"] for row in second.json()["requests"]] == [ids[0]] and "Link" not in second.headers
+    assert_problem(requests.get(f"{api.url}/v1/videos?status=bogus", headers=bearer(key)), 400, "/status")
+    catalog = requests.get(f"{api.url}/v1/catalog", headers=bearer(key), timeout=30).json()
+    assert "default" in catalog["styles"] and "1:1" in catalog["aspects"]

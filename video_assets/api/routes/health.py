@@ -1,0 +1,36 @@
+"""The only routes that answer without a key: is the process up, and can it serve."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from video_assets.api.deps import settings_of, store_of
+from video_assets.db.engine import session_scope
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(request: Request) -> JSONResponse:
+    """The database and the object store, each with the reason it failed."""
+    checks: dict[str, str] = {}
+    try:
+        with session_scope(settings_of(request).database_url.get_secret_value()) as session:
+            session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as error:  # any failure is the answer here, named for the operator
+        checks["database"] = f"unavailable: {type(error).__name__}"
+    try:
+        store_of(request).exists("readyz-probe")
+        checks["object_store"] = "ok"
+    except Exception as error:
+        checks["object_store"] = f"unavailable: {type(error).__name__}"
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)

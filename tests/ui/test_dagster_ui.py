@@ -169,6 +169,7 @@ def video_scripts_shows_scenes_coverage_and_seo_titles(page: Page, seen: Seen) -
     [scenes] = page.tables(page.markdown("scenes"))
     assert seen.material in {row["material"].text for row in scenes}
     assert all(row["in-out"].text and row["duration"].text.endswith("s") and row["narration"].text for row in scenes)
+    assert all(0 <= float(row["match"].text) <= 1 for row in scenes)  # how well each picture fits its line
     [coverage] = page.tables(page.markdown("coverage"))
     [variant] = coverage
     assert variant["ok"].text == "yes" and seen.material in variant["used"].text

@@ -202,7 +202,8 @@ def _platforms_table(rows: list[VideoScript]) -> str:
 
 def _scene_table(row: VideoScript, pages: PartitionPages) -> str:
     """Each scene's material #id links to the request's media_items page (its source file), and again to its
-    media_analyses page (what the vision pass saw in it)."""
+    media_analyses page (what the vision pass saw in it); `match` is how well that material fits the narration
+    (0-1, video_assets/scripting/matching.py), '-' for scripts stored before it was recorded."""
     scenes = [Scene.model_validate(scene) for scene in row.scenes]
     table = [
         [
@@ -211,10 +212,11 @@ def _scene_table(row: VideoScript, pages: PartitionPages) -> str:
             material_link(pages, scene.material_id, "media_analyses"),
             f"{scene.in_point:.1f}-{scene.out_point:.1f}",
             f"{scene.planned_duration:.1f}s",
+            "-" if scene.match_score is None else f"{scene.match_score:.2f}",
             scene.narration,
         ]
         for n, scene in enumerate(scenes)
     ]
     return f"**v{row.variant_index} ({escape(row.style)})** hook: {escape(row.hook)}\n\n" + markdown_table(
-        ["scene", "material", "analysis", "in-out", "duration", "narration"], table
+        ["scene", "material", "analysis", "in-out", "duration", "match", "narration"], table
     )

@@ -9,6 +9,8 @@ from pydantic import ValidationError
 
 from video_assets.scripting.coverage import check_coverage
 from video_assets.scripting.duration import duration_problem
+from video_assets.scripting.fitting import clips_within_length, whole_words
+from video_assets.scripting.matching import scored
 from video_assets.scripting.models import MaterialBrief, Script
 from video_assets.scripting.points import clamp_scene_points
 
@@ -31,7 +33,10 @@ def validated_script(
     """A script that uses only known ids, covers the materials and fits the duration, or InvalidOutput.
 
     Repairs: the style is set to the requested one; points are clamped into each material; scenes with unknown
-    ids are dropped only if the rest still satisfies coverage and duration (a hallucinated id is never kept).
+    ids are dropped only if the rest still satisfies coverage and duration (a hallucinated id is never kept); a
+    scene boundary inside a word moves to the nearest word boundary, and a clip window shorter than its scene grows
+    within the clip. A scene left empty by such a move, or a clip too short for its scene even slowed, is refused.
+    Each scene then gets its match score.
     """
     data = {**data, "style": style}
     script: Script = parse_model(Script, data)
@@ -46,10 +51,14 @@ def validated_script(
     script = script.model_copy(
         update={"scenes": [clamp_scene_points(scene, by_id[scene.material_id]) for scene in script.scenes]}
     )
+    script, cut_words = whole_words(script)
+    script, looped_clips = clips_within_length(script, briefs)
+    if cut_words or looped_clips:
+        raise InvalidOutput("; ".join([*cut_words, *looped_clips]) + ".")
     report = check_coverage(script, briefs)
     if not report.ok:
         raise InvalidOutput(f"the script breaks the coverage rule: {report.reason()}.")
     problem = duration_problem(script, target_seconds)
     if problem:
         raise InvalidOutput(f"{problem}; adjust the narration and planned_duration values.")
-    return script
+    return scored(script, briefs)

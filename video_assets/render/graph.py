@@ -253,11 +253,15 @@ def _watermark(job: RenderJob, video: Any, stills: StillInputs, font_file: Path)
     margin = round(mark.margin * width / 1080)
     left = mark.corner.endswith("left")
     top = mark.corner.startswith("top")
+    # The chosen margin, or more where a target platform's interface covers that corner.
+    safe_left, safe_top, safe_right, safe_bottom = job.safe_area.pixels(job.canvas)
+    margin_x = max(margin, safe_left if left else width - safe_right)
+    margin_y = max(margin, safe_top if top else height - safe_bottom)
     logo_height = 0
     if stills.logo is not None:
         logo_path, logo_width, logo_height = stills.logo
-        x = margin if left else width - logo_width - margin
-        y = margin if top else height - logo_height - margin
+        x = margin_x if left else width - logo_width - margin_x
+        y = margin_y if top else height - logo_height - margin_y
         # Converted here, or overlay's own conversion of the RGBA logo would use the BT.601 matrix.
         logo = _input(logo_path).video.filter("scale", **RGB_TO_OUTPUT).filter("format", "yuva420p")
         video = ffmpeg.overlay(video, logo, x=x, y=y, eof_action="repeat")
@@ -273,8 +277,8 @@ def _watermark(job: RenderJob, video: Any, stills: StillInputs, font_file: Path)
             fontcolor=f"white@{mark.opacity:.2f}",
             borderw=2,
             bordercolor=f"black@{mark.opacity * 0.6:.2f}",
-            x=str(margin) if left else f"w-tw-{margin}",
-            y=str(margin + shift) if top else f"h-th-{margin + shift}",
+            x=str(margin_x) if left else f"w-tw-{margin_x}",
+            y=str(margin_y + shift) if top else f"h-th-{margin_y + shift}",
         )
     return video
 

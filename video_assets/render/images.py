@@ -6,6 +6,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
+from video_assets.platforms import SafeArea
+from video_assets.render.cover_layout import title_band_top
 from video_assets.render.errors import RenderError
 from video_assets.render.fit import background_size, plan_fit
 from video_assets.render.fonts import find_font
@@ -72,27 +74,29 @@ def prepare_logo(
     return out_path, width, height
 
 
-def draw_cover(frame: Image.Image, title: str, out_path: Path) -> Path:
-    """Cover = the scene's frame with the title drawn on a dark band in the upper third."""
+def draw_cover(frame: Image.Image, title: str, out_path: Path, safe: SafeArea | None = None) -> Path:
+    """Cover = the scene's frame with the title on a dark band: inside the safe area of the platform the cover is
+    for (the text is centred between its side edges), at the height that hides the least of the subject."""
     cover = frame.convert("RGB")
     if title.strip():
+        safe = safe or SafeArea()
         width, height = cover.size
+        left, _, right, _ = safe.pixels(cover.size)
         # Sized by the short side, so a landscape cover (bilibili) is not covered by its title.
         font_size = max(round(min(width, height) * TITLE_SIZE_RATIO), 12)
         face = find_font()
         font = ImageFont.truetype(str(face.path), font_size, index=face.index)
-        lines = wrap_text(" ".join(title.split()), max_em_per_line(width * 0.86, font_size))[:TITLE_MAX_LINES]
+        lines = wrap_text(" ".join(title.split()), max_em_per_line((right - left) * 0.9, font_size))[:TITLE_MAX_LINES]
         line_height = round(font_size * 1.3)
-        top = round(height * 0.22)
+        band_height = line_height * (len(lines) + 1)
+        band_top = title_band_top(cover, band_height, safe)
         band = Image.new("RGBA", cover.size, (0, 0, 0, 0))
-        ImageDraw.Draw(band).rectangle(
-            (0, top - line_height // 2, width, top + line_height * len(lines) + line_height // 2), fill=(0, 0, 0, 150)
-        )
+        ImageDraw.Draw(band).rectangle((0, band_top, width, band_top + band_height), fill=(0, 0, 0, 150))
         cover = Image.alpha_composite(cover.convert("RGBA"), band).convert("RGB")
         draw = ImageDraw.Draw(cover)
         for number, line in enumerate(lines):
             draw.text(
-                (width / 2, top + number * line_height),
+                ((left + right) / 2, band_top + line_height // 2 + number * line_height),
                 line,
                 font=font,
                 fill=(255, 255, 255),

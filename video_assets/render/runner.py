@@ -61,9 +61,13 @@ def render_video(
     if overrun:
         raise RenderError(overrun)  # before anything is encoded: the narration, not the encoder, is at fault
     cues = _cues(job, plan)
-    ass_path = write_ass(cues, job.subtitles, job.canvas, workdir / "subtitles.ass") if cues else None
+    ass_path = (
+        write_ass(cues, job.subtitles, job.canvas, workdir / "subtitles.ass", safe=job.safe_area) if cues else None
+    )
     burn_in = workdir / "burn-in.ass"
-    burn_in_path = write_ass(cues, job.subtitles, job.canvas, burn_in, for_burn_in=True) if cues else None
+    burn_in_path = (
+        write_ass(cues, job.subtitles, job.canvas, burn_in, for_burn_in=True, safe=job.safe_area) if cues else None
+    )
     srt_path = write_srt(cues, workdir / "subtitles.srt") if cues else None
     # The soundtrack is measured while the stills are composited: neither needs the other.
     with clock.stage("stills"), ThreadPoolExecutor(max_workers=1) as pool:
@@ -121,7 +125,7 @@ def _narrate(job: RenderJob, tts: TtsEngine, workdir: Path) -> list[Narration | 
 
 
 def _cues(job: RenderJob, plan: TimelinePlan) -> list[SubtitleCue]:
-    max_em = layout_for(job.subtitles, job.canvas).max_em
+    max_em = layout_for(job.subtitles, job.canvas, job.safe_area).max_em
     cues: list[SubtitleCue] = []
     for scene in plan.scenes:
         if scene.narration is None:
@@ -173,9 +177,9 @@ def _covers(job: RenderJob, workdir: Path) -> tuple[Path, dict[str, Path]]:
         clip_in, clip_out = scene.window()
         at = clip_in + min(COVER_FRAME_OFFSET, (clip_out - clip_in) / 2)
         source = load_rgb(extract_frame(scene.media_path, at, workdir / "cover-frame.png"))
-    main = draw_cover(fit_picture(source, job.canvas), job.title, workdir / "cover.jpg")
+    main = draw_cover(fit_picture(source, job.canvas), job.title, workdir / "cover.jpg", job.safe_area)
     platforms = {
-        name: draw_cover(fit_picture(source, spec.size), spec.title, workdir / f"cover-{name}.jpg")
+        name: draw_cover(fit_picture(source, spec.size), spec.title, workdir / f"cover-{name}.jpg", spec.safe_area)
         for name, spec in job.platform_covers.items()
     }
     return main, platforms

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from video_assets.platforms import SafeArea
 from video_assets.render.text_layout import break_lines, line_text, max_em_per_line
 from video_assets.request_schema import SubtitleStyle
 from video_assets.tts.base import WordTiming
@@ -34,21 +35,25 @@ class SubtitleCue:
 @dataclass(frozen=True)
 class SubtitleLayout:
     font_size: int
-    margin_h: int
+    margin_l: int
+    margin_r: int
     margin_v: int
     max_em: float
 
 
-def layout_for(style: SubtitleStyle, canvas: tuple[int, int]) -> SubtitleLayout:
+def layout_for(style: SubtitleStyle, canvas: tuple[int, int], safe: SafeArea | None = None) -> SubtitleLayout:
+    """Font size and margins; with `safe` (the target platforms' safe area) the margins keep every line clear of
+    the platforms' own buttons and captions: a right-hand button column narrows the lines from the right."""
+    safe = safe or SafeArea()
     width, height = canvas
     font_size = max(round(style.size * width / 1080), 8)
     shape = "portrait" if height > width * 1.1 else "landscape" if width > height * 1.1 else "square"
     top, bottom = VERTICAL_MARGIN[shape]
+    top, bottom = max(top, safe.top), max(bottom, safe.bottom)
     margin_v = round(height * (top if style.position == "top" else bottom if style.position == "bottom" else 0))
-    margin_h = round(width * SIDE_MARGIN)
-    return SubtitleLayout(
-        font_size, margin_h, margin_v, max_em_per_line((width - 2 * margin_h) * LINE_WIDTH_SAFETY, font_size)
-    )
+    margin_l, margin_r = (round(width * max(SIDE_MARGIN, side)) for side in (safe.left, safe.right))
+    usable = (width - margin_l - margin_r) * LINE_WIDTH_SAFETY
+    return SubtitleLayout(font_size, margin_l, margin_r, margin_v, max_em_per_line(usable, font_size))
 
 
 def build_cues(words: list[WordTiming], scene_end: float, max_em: float) -> list[SubtitleCue]:
@@ -113,11 +118,16 @@ def srt_time(seconds: float) -> str:
 
 
 def write_ass(
-    cues: list[SubtitleCue], style: SubtitleStyle, canvas: tuple[int, int], path: Path, for_burn_in: bool = False
+    cues: list[SubtitleCue],
+    style: SubtitleStyle,
+    canvas: tuple[int, int],
+    path: Path,
+    for_burn_in: bool = False,
+    safe: SafeArea | None = None,
 ) -> Path:
     """The sidecar keeps the style's colours for players (`YCbCr Matrix: TV.709` tells them not to alter them);
     `for_burn_in` writes the colours our ffmpeg's `ass` filter needs to draw the same colours into the video."""
-    layout = layout_for(style, canvas)
+    layout = layout_for(style, canvas, safe)
     font = "".join(ch for ch in style.font if ch not in ",\r\n") or "Noto Sans CJK SC"
     outline = max(round(layout.font_size * 0.07), 2)
     shadow = max(outline // 2, 1) if style.shadow else 0
@@ -142,7 +152,7 @@ def write_ass(
         "MarginR, MarginV, Encoding",
         f"Style: Default,{font},{layout.font_size},{colour(primary)},{colour(secondary)},"
         f"{colour(style.outline_color)},{colour(style.outline_color, 0x80)},-1,0,0,0,100,100,0,0,1,{outline},"
-        f"{shadow},{ALIGNMENT[style.position]},{layout.margin_h},{layout.margin_h},{layout.margin_v},1",
+        f"{shadow},{ALIGNMENT[style.position]},{layout.margin_l},{layout.margin_r},{layout.margin_v},1",
         "",
         "[Events]",
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from video_assets.platforms import SafeArea
 from video_assets.render.errors import RenderError
 from video_assets.request_schema import Bgm, SubtitleStyle, Transition, Watermark
 from video_assets.scripting.duration import duration_bounds
@@ -63,6 +64,7 @@ class CoverSpec:
 
     size: tuple[int, int]
     title: str
+    safe_area: SafeArea = field(default_factory=SafeArea)  # where the platform's interface leaves the text visible
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ class RenderJob:
     cover_scene_index: int = 0
     platform_covers: dict[str, CoverSpec] = field(default_factory=dict)
     target_seconds: float | None = None  # the request's target_duration; None renders whatever the narration needs
+    # Where subtitles, the watermark and the cover title stay visible on every target platform (platforms.py).
+    safe_area: SafeArea = field(default_factory=SafeArea)
 
     def validate(self) -> None:
         if not self.scenes:

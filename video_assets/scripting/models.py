@@ -64,6 +64,9 @@ class Scene(_Model):
     in_point: float = Field(ge=0.0)
     out_point: float = Field(gt=0.0)
     planned_duration: float = Field(gt=0.0, le=120.0)
+    # How well the material fits the narration, 0-1 (video_assets/scripting/matching.py); set by us, never trusted
+    # from a model, and None in scripts stored before it was recorded.
+    match_score: float | None = Field(default=None, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _ordered_points(self) -> Scene:

@@ -40,9 +40,9 @@ def describe_offline(brief: MaterialBrief, article_text: str) -> MaterialAnalysi
     own_text = bound_tokens(" ".join(part for part in (brief.description, brief.context) if part))
     article_text = bound_tokens(article_text)
     chinese = is_chinese(own_text or article_text)
-    words = keywords(own_text, limit=6)
-    if len(words) < 3:
-        words += [word for word in keywords(article_text, limit=8) if word not in words][: 6 - len(words)]
+    # The article's own keywords stand in only for a material nothing is known about: added to a described one,
+    # they would make every material look like every other to the matcher.
+    words = keywords(own_text, limit=6) or keywords(article_text, limit=3)
     theme = ("、" if chinese else ", ").join(words[:2]) or (article_text[:20] or "material")
     return MaterialAnalysis(
         theme=theme,

@@ -34,10 +34,11 @@ def write_seo_offline(
     topic = re.split(r"[：:|｜—\-–(（]", article_title, maxsplit=1)[0].strip() or article_title.strip()
     tags = _tags(narration, article_title, chinese, seed_tags)
     separator = "｜" if chinese else " | "
-    hook = re.sub(r"[。.！!]+$", "", script.hook)
+    # Every candidate is built on the article's own title: a platform's title is also written on its cover, and a
+    # sentence from the middle of the article (the hook may quote one) is no title.
     titles = [
         fit_title(topic, short_limit),
-        fit_title(hook, medium_limit),
+        fit_title(article_title, medium_limit),
         fit_title(f"{article_title}{separator}{' '.join(tags[:3])}", long_limit),
     ]
     titles = _distinct(titles, tags, (short_limit, medium_limit, long_limit))

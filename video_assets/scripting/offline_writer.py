@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from video_assets.scripting.coverage import check_coverage, min_materials_to_use
 from video_assets.scripting.duration import duration_bounds, duration_problem, estimate_narration_seconds
+from video_assets.scripting.fitting import MIN_SCENE_SECONDS, carries_no_scene, longest_show
+from video_assets.scripting.matching import match_score, material_words, scored
 from video_assets.scripting.models import MaterialBrief, Scene, Script
 from video_assets.scripting.offline_describe import article_position
 from video_assets.scripting.points import fit_points
-from video_assets.scripting.styles import StyleRules, hook_templates, style_rules
+from video_assets.scripting.styles import StyleRules, fitted_to, hook_templates, style_rules
 from video_assets.scripting.text import (
     bound_tokens,
     is_chinese,
@@ -26,8 +28,12 @@ from video_assets.scripting.text import (
     split_sentences,
     terms,
 )
+from video_assets.scripting.word_cuts import cut_near, head_within
 
-MIN_SCENE_SECONDS = 1.5  # shorter shots flicker and leave no time to read a subtitle
+# Match scores run 0-1; the article-order prior and the per-variant noise only break near ties.
+ORDER_PRIOR = 0.25
+NOISE = 0.05
+REPEAT_MARGIN = 0.3  # how much better a neighbour's picture must fit before a scene shows it again
 SCENE_TAIL_SECONDS = 0.2  # a breath after each narration line
 MAX_STRETCH = 1.5  # how far scenes may outlast their narration when the article is short
 LABEL_MAX_CHARS = 12  # a line this short without end punctuation is a section header
@@ -63,11 +69,11 @@ def plan_script(
     if not briefs:
         raise PlanningError("no usable materials to plan a script with")
     article_title, article_text = bound_tokens(article_title), bound_tokens(article_text)
-    rules = style_rules(style)
     rng = random.Random(f"{style}:{variant_index}")
     lines = _article_lines(article_text, article_title)
     if not lines:
         raise PlanningError("the article has no narratable sentences")
+    rules = fitted_to(style_rules(style), [line.text for line in lines])
     chinese = is_chinese(article_text) if article_text else language.lower().startswith("zh")
     hook, quoted = _hook(article_title, lines, rules, variant_index, hook_templates(language, chinese), chinese)
     lines = [line for line in lines if line.text != quoted] or lines  # do not say the quoted sentence twice
@@ -82,11 +88,10 @@ def plan_script(
             f"a {target_seconds:.0f}s video cannot show {min_materials_to_use(briefs)} materials with enough narration;"
             " raise the target duration or send fewer materials"
         )
-    positions = [0.0] + [_text_position(text, article_text) for text in texts[1:]]
-    durations = _durations(texts, language, target_seconds)
-    assignment = _assign(texts, positions, briefs, article_text, rules, rng)
+    matcher = _Matcher(briefs, article_text, rules, rng)
+    texts, durations, assignment = _fit_materials(texts, matcher, language, target_seconds)
     scenes = _scenes(texts, durations, assignment, briefs)
-    script = Script(style=style, hook=hook, scenes=scenes)
+    script = scored(Script(style=style, hook=hook, scenes=scenes), briefs)
     report = check_coverage(script, briefs)
     if not report.ok:
         raise PlanningError(f"offline plan breaks the coverage rule: {report.reason()}")
@@ -124,7 +129,7 @@ def _article_lines(plain: str, title: str) -> list[_Line]:
 def _topic(title: str, chinese: bool) -> str:
     head = re.split(r"[：:|｜—\-–(（]", title, maxsplit=1)[0].strip() or title.strip()
     limit = 16 if chinese else 40
-    return head if len(head) <= limit else head[:limit]
+    return head_within(head, limit)
 
 
 def _hook(
@@ -136,7 +141,7 @@ def _hook(
     chinese: bool,
 ) -> tuple[str, str]:
     """The opening line and the article sentence it quotes ('' if none)."""
-    templates = hooks["product_geek" if rules.name == "product_geek" else "default"]
+    templates = hooks[rules.hooks]
     template = templates[(variant_index + rules.hook_offset) % len(templates)]
     quoted = ""
     if "{spec}" in template:
@@ -163,7 +168,7 @@ def _first_clauses(sentence: str, limit: int) -> str:
         if text and len(text) + len(clause) > limit:
             break
         text += clause
-    text = (text[:limit] if len(text) > limit else text).strip()
+    text = head_within(text, limit).strip()
     stop = "。" if is_chinese(text) else "."
     return re.sub(r"[，、：,:;；。.!！?？]+$", "", text) + (text[-1] if text[-1:] in "！？!?" else stop)
 
@@ -235,7 +240,7 @@ def _pace(texts: list[str], rules: StyleRules, language: str) -> list[str]:
 
 def _halved_to_fit(text: str, seconds: float, language: str) -> list[str]:
     """A clause still too long for one scene (a sentence without commas, Thai without punctuation) is cut in
-    halves, at the space nearest the middle where there is one, until each half fits."""
+    halves, at the word boundary nearest the middle, until each half fits."""
     if estimate_narration_seconds(text, language) <= seconds:
         return [text]
     halves = [half for half in _halves(text) if half]
@@ -258,18 +263,25 @@ def _scene_count_needed(briefs: Sequence[MaterialBrief], target_seconds: float) 
 
 
 def _split_until(texts: list[str], needed: int, language: str) -> list[str]:
-    """Split the longest scenes (at a clause, else mid-text) until there are enough scenes for the materials. The
-    hook stays whole in the first scene unless no other scene is long enough to split (a short target, where the
-    hook takes most of the time)."""
+    """Split scenes until there are enough for the materials: a scene of several clauses first (cut between
+    clauses), the longest first; only when no scene has two clauses left is one cut inside a clause, between words.
+    The hook stays whole in the first scene unless no other scene is long enough to split (a short target, where
+    the hook takes most of the time)."""
     texts = list(texts)
     while len(texts) < needed:
-        seconds = [estimate_narration_seconds(text, language) for text in texts]
-        splittable = [i for i in range(len(texts)) if seconds[i] >= 2 * MIN_SCENE_SECONDS]
-        if not splittable:
+        index = _scene_to_split(texts, language)
+        if index is None:
             break
-        index = max(splittable, key=lambda i: (i > 0, seconds[i]))
         texts[index : index + 1] = _halves(texts[index])
     return texts
+
+
+def _scene_to_split(texts: list[str], language: str, min_seconds: float = 2 * MIN_SCENE_SECONDS) -> int | None:
+    seconds = [estimate_narration_seconds(text, language) for text in texts]
+    splittable = [i for i in range(len(texts)) if seconds[i] >= min_seconds and len(_halves(texts[i])) > 1]
+    if not splittable:
+        return None
+    return max(splittable, key=lambda i: (i > 0, len(_clauses_keeping_label(texts[i])) > 1, seconds[i]))
 
 
 def _halves(text: str) -> list[str]:
@@ -281,9 +293,8 @@ def _halves(text: str) -> list[str]:
             if imbalance < best:
                 middle, best = cut, imbalance
         return ["".join(clauses[:middle]).strip(), "".join(clauses[middle:]).strip()]
-    spaces = [m.start() for m in re.finditer(r"\s", text)]
-    cut = min(spaces, key=lambda i: abs(i - len(text) / 2)) if spaces else len(text) // 2
-    return [text[:cut].strip(), text[cut:].strip()]
+    cut = cut_near(text, len(text) / 2)  # between words (jieba's for Chinese), never inside one
+    return [text] if cut is None else [text[:cut].strip(), text[cut:].strip()]
 
 
 def _text_position(text: str, plain: str) -> float:
@@ -303,43 +314,94 @@ def _durations(texts: list[str], language: str, target_seconds: float) -> list[f
     return [round(value, 2) for value in durations]
 
 
-def _assign(
-    texts: list[str],
-    positions: list[float],
-    briefs: Sequence[MaterialBrief],
-    plain: str,
-    rules: StyleRules,
-    rng: random.Random,
-) -> list[int]:
-    """Material index per scene: each chosen material once (greedy on match score), then best matches reused."""
-    material_terms = [_material_terms(brief) for brief in briefs]
-    material_positions = [_material_position(brief, index, len(briefs), plain) for index, brief in enumerate(briefs)]
-    noise = [[rng.uniform(0.0, 0.15) for _ in briefs] for _ in texts]
+def _fit_materials(
+    texts: list[str], matcher: _Matcher, language: str, target_seconds: float
+) -> tuple[list[str], list[float], list[int]]:
+    """Texts, durations and the material of every scene. When a clip that must be shown has no scene short enough
+    for it (it would loop), a long scene is split, between clauses where it has several, and the line shared with
+    another material; then everything is assigned again."""
+    texts = list(texts)
+    while True:
+        durations = _durations(texts, language, target_seconds)
+        assignment, too_long = matcher.assign(texts, durations)
+        if too_long is None:
+            return texts, durations, assignment
+        index = _scene_to_split(texts, language, min_seconds=MIN_SCENE_SECONDS)
+        if index is None:
+            raise PlanningError(
+                f"material {matcher.briefs[too_long].id} is a {matcher.briefs[too_long].duration or 0:.1f}s clip and"
+                " no scene can be cut short enough to show it without looping; send a longer clip or fewer materials"
+            )
+        texts[index : index + 1] = _halves(texts[index])
 
-    def score(scene: int, material: int) -> float:
-        overlap = len(terms(texts[scene]) & material_terms[material]) / (1 + len(terms(texts[scene])) ** 0.5)
-        value = overlap + noise[scene][material]
-        if rules.order == "article":
-            value -= 1.5 * abs(positions[scene] - material_positions[material])
-        if scene == 0:
-            value += _opening_bonus(briefs[material], rules)
-        return value
 
-    placed = _materials_to_place(briefs, len(texts))
-    assignment: dict[int, int] = {}
-    pairs = sorted(((score(s, m), s, m) for s in range(len(texts)) for m in placed), reverse=True)
-    free_materials = set(placed)
-    for _, scene, material in pairs:
-        if scene not in assignment and material in free_materials:
-            assignment[scene] = material
-            free_materials.discard(material)
-    for scene in range(len(texts)):
-        if scene in assignment:
-            continue
-        neighbours = {assignment.get(scene - 1), assignment.get(scene + 1)}
-        candidates = [m for m in range(len(briefs)) if m not in neighbours] or list(range(len(briefs)))
-        assignment[scene] = max(candidates, key=lambda m: score(scene, m))
-    return [assignment[scene] for scene in range(len(texts))]
+class _Matcher:
+    """Chooses each scene's material by how well it fits the scene's narration (matching.py); coverage is the
+    constraint that every material to place appears once, article order a light prior, and a clip only goes under
+    a scene it can carry without looping."""
+
+    def __init__(self, briefs: Sequence[MaterialBrief], plain: str, rules: StyleRules, rng: random.Random) -> None:
+        self.briefs = briefs
+        self.plain = plain
+        self.rules = rules
+        self.rng = rng
+        self.words = [material_words(brief) for brief in briefs]
+        self.positions = [_material_position(brief, i, len(briefs), plain) for i, brief in enumerate(briefs)]
+
+    def assign(self, texts: list[str], durations: list[float]) -> tuple[list[int], int | None]:
+        """Material index per scene, or the index of a material no scene can carry (then the list is partial)."""
+        score = self._scorer(texts)
+
+        def fits(scene: int, material: int) -> bool:
+            limit = longest_show(self.briefs[material])
+            return limit is None or durations[scene] <= limit or carries_no_scene(self.briefs[material])
+
+        placed = _materials_to_place(self.briefs, len(texts))
+        assignment: dict[int, int] = {}
+        pairs = sorted(((score(s, m), s, m) for s in range(len(texts)) for m in placed if fits(s, m)), reverse=True)
+        free_materials = set(placed)
+        for _, scene, material in pairs:
+            if scene not in assignment and material in free_materials:
+                assignment[scene] = material
+                free_materials.discard(material)
+        if free_materials:
+            return [], min(free_materials)
+        for scene in range(len(texts)):
+            if scene in assignment:
+                continue
+            fitting = [m for m in range(len(self.briefs)) if fits(scene, m)]
+            if not fitting:
+                return [], max(range(len(self.briefs)), key=lambda m: longest_show(self.briefs[m]) or 0.0)
+            neighbours = {assignment.get(scene - 1), assignment.get(scene + 1)}
+            assignment[scene] = self._fill(scene, fitting, neighbours, score)
+        return [assignment[scene] for scene in range(len(texts))], None
+
+    @staticmethod
+    def _fill(scene: int, fitting: list[int], neighbours: set[int | None], score: Callable[[int, int], float]) -> int:
+        """A scene beyond the one-each placement takes its best match, but not its neighbour's picture again
+        unless that fits far better: the rest of a sentence cut in two stays on its picture rather than move to a
+        wrong one."""
+        best = max(fitting, key=lambda m: score(scene, m))
+        others = [m for m in fitting if m not in neighbours]
+        if best not in neighbours or not others:
+            return best
+        other = max(others, key=lambda m: score(scene, m))
+        return best if score(scene, best) >= score(scene, other) + REPEAT_MARGIN else other
+
+    def _scorer(self, texts: list[str]) -> Callable[[int, int], float]:
+        positions = [0.0] + [_text_position(text, self.plain) for text in texts[1:]]
+        matches = [[match_score(text, words) for words in self.words] for text in texts]
+        noise = [[self.rng.uniform(0.0, NOISE) for _ in self.briefs] for _ in texts]
+
+        def score(scene: int, material: int) -> float:
+            value = matches[scene][material] + noise[scene][material]
+            if self.rules.order == "article":
+                value -= ORDER_PRIOR * abs(positions[scene] - self.positions[material])
+            if scene == 0:
+                value += _opening_bonus(self.briefs[material], self.rules)
+            return value
+
+        return score
 
 
 def _materials_to_place(briefs: Sequence[MaterialBrief], scene_count: int) -> list[int]:
@@ -352,21 +414,15 @@ def _materials_to_place(briefs: Sequence[MaterialBrief], scene_count: int) -> li
 
 
 def _opening_bonus(brief: MaterialBrief, rules: StyleRules) -> float:
+    """The hook says little of its own, so the opening shot leans on the material's role and quality."""
     role = brief.analysis.narrative_role if brief.analysis else None
     if rules.name == "product_geek":
-        return 2.0 if role == "product_showcase" else 1.0 if brief.kind == "video" else 0.0
-    return 1.0 if role in ("opening_hook", "highlight") else 0.5 * _quality(brief)
+        return 0.4 if role == "product_showcase" else 0.2 if brief.kind == "video" else 0.0
+    return 0.2 if role in ("opening_hook", "highlight") else 0.1 * _quality(brief)
 
 
 def _quality(brief: MaterialBrief) -> float:
     return brief.analysis.quality_score if brief.analysis else 0.5
-
-
-def _material_terms(brief: MaterialBrief) -> set[str]:
-    parts = [brief.context, brief.description or ""]
-    if brief.analysis:
-        parts += [brief.analysis.theme, brief.analysis.description, brief.analysis.ocr_text, *brief.analysis.keywords]
-    return terms(" ".join(parts))
 
 
 def _material_position(brief: MaterialBrief, index: int, count: int, plain: str) -> float:

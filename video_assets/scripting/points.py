@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from video_assets.scripting.fitting import NATURAL_SLOWDOWN
 from video_assets.scripting.models import MaterialBrief, Scene
 
 
 def fit_points(brief: MaterialBrief, planned_duration: float, occurrence: int = 0) -> tuple[float, float]:
     """Images: 0..planned. Videos: a window inside one shot (best shot first, then the next ones on reuse).
 
-    A window shorter than planned is fine: the renderer loops or slows a clip that is too short.
+    A window may be shorter than planned only as far as the renderer can slow it naturally (fitting.py); a shot
+    shorter than that gives way to the whole clip. The planner never plans a scene longer than that for a clip.
     """
     if brief.kind == "image" or not brief.duration:
         return 0.0, round(planned_duration, 3)
     duration = brief.duration
     shots = _ranked_shots(brief, duration)
     start, end = shots[occurrence % len(shots)]
-    if end - start < min(planned_duration, duration) * 0.6:
-        start, end = 0.0, duration  # a tiny shot would flash by; use the whole clip instead
+    if (end - start) * NATURAL_SLOWDOWN < planned_duration:
+        start, end = 0.0, duration  # the shot would have to loop or flash by; use the whole clip instead
     length = min(planned_duration, end - start)
     centre = _best_time(brief, start, end)
     in_point = min(max(start, centre - length / 2), end - length)

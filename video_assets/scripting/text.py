@@ -1,7 +1,7 @@
-"""Plain-text tools for the offline planner: sentence splitting and keyword extraction over the article's text.
+"""Plain-text tools for the offline planner: sentence splitting, and the words and keywords of the article's text.
 
-Chinese has no spaces, so terms are character n-grams that contain no function characters; this needs no
-dictionary (no jieba) and still finds repeated product words such as 续航 or 屏幕.
+Chinese has no spaces, so words come from jieba (its search mode also yields the dictionary words inside a long
+one); Latin words are split at spaces. Neither ever yields a fragment such as 杯热咖啡 or 心屏幕.
 """
 
 from __future__ import annotations
@@ -10,20 +10,29 @@ import re
 from collections import Counter
 from urllib.parse import urlsplit
 
+import jieba
+import jieba.analyse
+
 _SENTENCE = re.compile(r"[^。！？；!?;]*?(?:[。！？；!?;]+[”’\"」』）)]*|\.(?=\s)|$)", re.DOTALL)
 _CLAUSE_BREAK = re.compile(r"(?<=[，：；])|(?<=[,:;])(?=\s)")  # not 、 (list items) nor 1,999
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 # "X7 Pro", "Galaxy S24 Ultra"; at most four words, so a sentence in capitals is not one name
 _LATIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9+-]*(?: [A-Z0-9][A-Za-z0-9+-]*){0,3}")
-# A number with a unit ("8GB") is tried only where a run of digits starts, and the digits are never given back:
-# trying it at every digit of a long number is quadratic in the number's length.
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+-]*[A-Za-z0-9+]|[A-Za-z]|(?<!\d)\d++[A-Za-z%]+[A-Za-z0-9]*")
 
-# Function characters: an n-gram containing one of these is rarely a topic word.
-_CJK_STOP_CHARS = set(
-    "的了是在和与及或而但也就都这那有一个们你我他她它很还把被为以上下中不会要能可说对到从让给得地着过吗呢吧啊"
-    "之其此并又再更最已将于等些每各该所如若因此然却只么什怎样哪谁里后前时候当用做来去看没"
+# Chinese function words of two characters or more: frequent, and about nothing in particular.
+_CJK_STOP_TEXT = (
+    "我们 你们 他们 她们 它们 这个 那个 一个 这些 那些 这样 那样 这里 那里 什么 怎么 "
+    "怎样 为什么 因为 所以 但是 可是 如果 虽然 还是 或者 而且 并且 然后 已经 可以 能够 "
+    "没有 就是 不是 自己 时候 之后 以后 之前 以前 大家 一些 一点 一样 非常 特别 真的 "
+    "其实 只是 还有 对于 关于 通过 进行 以及 而是 这种 那种 每个 之一 一下 一直 不会 "
+    "不能 需要 应该 "
+)
+_CJK_STOP_WORDS = frozenset(_CJK_STOP_TEXT.split())
+# Chinese words of one character that carry grammar, not meaning.
+_CJK_FUNCTION_CHARS = frozenset(
+    "的了是在和与及或而但也就都这那有个们你我他她它很还把被为以上下中不会要能可说对到从让给得地着过吗呢吧啊之其此并又再"
+    "更最已将于等些每各该所如若因然却只么什怎样哪谁里后前时候当用做来去看没一"
 )
 _EN_STOP_WORDS = {
     "the",
@@ -166,37 +175,43 @@ def split_clauses(sentence: str) -> list[str]:
     return [part for part in _CLAUSE_BREAK.split(sentence) if part.strip()]
 
 
+def is_stop_word(word: str) -> bool:
+    return word.lower() in _EN_STOP_WORDS or word in _CJK_STOP_WORDS or word in _CJK_FUNCTION_CHARS
+
+
 def terms(text: str) -> set[str]:
-    """Comparable units of meaning: CJK character bigrams and lower-case Latin words/numbers with units."""
+    """Comparable units of meaning: jieba's words (Latin ones lower-cased, of two letters or more; a Chinese word of
+    one character such as 猫 counts), without stop words, punctuation or bare numbers."""
     found: set[str] = set()
-    for run in _CJK_RUN.findall(text):
-        found.update(run[i : i + 2] for i in range(len(run) - 1))
-    found.update(word.lower() for word in _LATIN_WORD.findall(text) if word.lower() not in _EN_STOP_WORDS)
+    for word in jieba.lcut_for_search(text):
+        word = word.strip().lower()
+        long_enough = len(word) >= 2 or bool(_CJK.match(word))
+        if long_enough and re.search(r"\w", word) and not word.isdigit() and not is_stop_word(word):
+            found.add(word)
     return found
 
 
 def keywords(text: str, limit: int = 10, boost_text: str = "") -> list[str]:
-    """Most frequent topic terms: CJK 2-4-grams without function characters, and Latin words/model names.
+    """Topic words, most telling first: Chinese words from jieba weighted by frequency times jieba's IDF (so a
+    rare word repeated beats a common one), and Latin words or model names ("X7 Pro") by frequency.
 
-    `boost_text` (e.g. the title) counts triple. Shorter n-grams contained in a chosen longer one are skipped.
+    `boost_text` (e.g. the title) counts triple. A term contained in a chosen longer one is skipped.
     """
     counts: Counter[str] = Counter()
     for source, weight in ((text, 1), (boost_text, 3)):
         for run in _CJK_RUN.findall(source):
-            for size in (2, 3, 4):
-                for i in range(len(run) - size + 1):
-                    gram = run[i : i + size]
-                    if not _CJK_STOP_CHARS.intersection(gram):
-                        counts[gram] += weight
+            for word in jieba.lcut(run):
+                if len(word) >= 2 and word not in _CJK_STOP_WORDS:
+                    counts[word] += weight
         for name in _LATIN_NAME.findall(source):
             if name.lower() not in _EN_STOP_WORDS and 1 < len(name) <= MAX_TOKEN_CHARS and not name.isdigit():
                 counts[name] += weight
-    ranked = sorted(counts.items(), key=lambda item: (-item[1] * (1 + 0.3 * (len(item[0]) - 2)), item[0]))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1] * _informativeness(item[0]), item[0]))
     chosen: list[str] = []
     for term, count in ranked:
-        if count < 2 and chosen:
-            break
-        if any(_overlapping(term, other) for other in chosen):
+        if count < 2 and len(chosen) >= 3:
+            break  # beyond a few words, a word said once is not a topic
+        if any(term in other or other in term for other in chosen):
             continue
         chosen.append(term)
         if len(chosen) == limit:
@@ -204,17 +219,15 @@ def keywords(text: str, limit: int = 10, boost_text: str = "") -> list[str]:
     return chosen
 
 
+def _informativeness(term: str) -> float:
+    """jieba's IDF for a Chinese word (rare words say more), relative to its median; Latin names count as rare."""
+    tfidf = jieba.analyse.default_tfidf
+    if not _CJK.search(term):
+        return 1.5
+    return tfidf.idf_freq.get(term, tfidf.median_idf) / tfidf.median_idf
+
+
 def spec_density(sentence: str) -> float:
     """How 'product/number-heavy' a sentence is: digits, units, prices and model names per 20 characters."""
     hits = sum(len(pattern.findall(sentence)) for pattern in (_SPEC_NUMBER, _SPEC_NAME, _SPEC_WORD))
     return hits * 20.0 / max(len(sentence), 20)
-
-
-def _overlapping(term: str, other: str) -> bool:
-    """Contained in each other, or CJK n-grams cut from one phrase (五千万像 / 千万像素)."""
-    if term in other or other in term:
-        return True
-    if not (_CJK.search(term) and _CJK.search(other)):
-        return False
-    sizes = range(2, min(len(term), len(other)))
-    return any(term[:size] == other[-size:] or other[:size] == term[-size:] for size in sizes)

@@ -17,7 +17,7 @@ from video_assets.db.models import MediaItem, RenderedVideo, VideoScript
 from video_assets.db.repository import RequestCancelled, finish, set_progress
 from video_assets.db.upsert import upsert
 from video_assets.media import AUDIO_TYPES, FetchPolicy, S3Reader, fetch_material
-from video_assets.platforms import PLATFORMS
+from video_assets.platforms import PLATFORMS, safe_area_for
 from video_assets.render import CoverSpec, RenderJob, RenderResult, SceneClip, render_video
 from video_assets.render.clock import StageClock
 from video_assets.request_schema import VideoRequestSpec
@@ -192,13 +192,16 @@ def _render_job(
         preset=encode.preset,
         platform_covers=covers,
         target_seconds=spec.target_duration,
+        safe_area=safe_area_for(spec.platforms),
     )
 
 
 def platform_covers(packages: dict[str, Any]) -> dict[str, CoverSpec]:
     """One cover per target platform, at its aspect, with the title written for that platform."""
     return {
-        name: CoverSpec(PLATFORMS[name].cover_size, PlatformPackage.model_validate(package).title)
+        name: CoverSpec(
+            PLATFORMS[name].cover_size, PlatformPackage.model_validate(package).title, PLATFORMS[name].safe_area
+        )
         for name, package in packages.items()
         if name in PLATFORMS
     }

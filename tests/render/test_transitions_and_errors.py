@@ -18,13 +18,13 @@ from video_assets.tts.base import Narration
 CANVAS = (360, 640)
 
 
-def test_transition_none_concatenates_scenes_and_a_short_window_loops_frame_exactly(
+def test_transition_none_concatenates_scenes_and_a_short_window_is_held_frame_exactly(
     tmp_path: Path, tts: EspeakTts, astronaut_photo: Path, four_three_clip: Path
 ) -> None:
     job = RenderJob(
         scenes=[
             SceneClip(astronaut_photo, "image", 512, 512, narration="第一。"),
-            # A 0.8 s window under ~2 s of narration: looped by re-reading the window, not the whole clip.
+            # A 0.8 s window under ~2 s of narration: slowed, then its last frame held; never looped.
             SceneClip(
                 four_three_clip,
                 "video",

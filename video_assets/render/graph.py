@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,9 @@ from ffmpeg.nodes import InputNode
 from video_assets.render.colour import OUTPUT_TAGS, RGB_TO_OUTPUT, SETPARAMS, SourceColour
 from video_assets.render.fit import Fit, background_size, cover, pan_canvas, plan_fit
 from video_assets.render.loudness import PEAK_CEILING
-from video_assets.render.timeline import NARRATION_LEAD, RenderJob, SceneClip, ScenePlan, TimelinePlan
+from video_assets.render.timeline import NARRATION_LEAD, RenderJob, ScenePlan, TimelinePlan
 
-# Slow a short clip down by up to this factor before falling back to looping it.
+# Slow a short clip down by up to this factor before holding its last frame.
 MAX_SLOWDOWN = 1.5
 # Where the pan window starts and ends, as fractions of the spare margin; scenes take turns so stills alternate.
 PAN_PATHS = (((0.0, 0.0), (1.0, 1.0)), ((1.0, 0.0), (0.0, 1.0)), ((1.0, 1.0), (0.0, 0.0)), ((0.0, 1.0), (1.0, 0.0)))
@@ -154,31 +153,17 @@ def _fitted_clip(job: RenderJob, scene: ScenePlan, colour: SourceColour) -> Any:
     if available >= needed:
         stream = _input(clip.media_path, ss=f"{clip_in:.3f}", t=f"{needed + 0.1:.3f}").video
         stream = stream.filter("setpts", "PTS-STARTPTS")
-    elif needed / available <= MAX_SLOWDOWN:
-        stream = _input(clip.media_path, ss=f"{clip_in:.3f}", t=f"{available:.3f}").video
-        stream = stream.filter("setpts", f"(PTS-STARTPTS)*{needed / available:.4f}")
-    elif clip_in == 0 and _to_the_end(clip, clip_out, job.fps):
-        # The whole clip loops: one demuxer and decoder, however many loops (memory stays flat in video length).
-        loops = math.ceil(needed / available)
-        stream = _input(clip.media_path, stream_loop=loops - 1, t=f"{needed + 0.1:.3f}").video
-        stream = stream.filter("setpts", "PTS-STARTPTS")
     else:
-        # Separate inputs of the same range, concatenated: honours in/out on every loop and buffers no frames.
-        loops = math.ceil(needed / available)
-        parts = [
-            _input(clip.media_path, ss=f"{clip_in:.3f}", t=f"{available:.3f}").video.filter("setpts", "PTS-STARTPTS")
-            for _ in range(loops)
-        ]
-        stream = ffmpeg.concat(*parts, v=1, a=0)
+        # Never a loop (a restarting shot reads as a glitch, its burnt-in clock jumps back): slowed as far as still
+        # looks natural, then its last frame held for the rest, as an editor's freeze frame. One input, one frame kept.
+        slowdown = min(needed / available, MAX_SLOWDOWN)
+        stream = _input(clip.media_path, ss=f"{clip_in:.3f}", t=f"{available:.3f}").video
+        stream = stream.filter("setpts", f"(PTS-STARTPTS)*{slowdown:.4f}")
+        held = needed - available * slowdown
+        if held > 0:
+            stream = stream.filter("tpad", stop_mode="clone", stop_duration=f"{held + 0.1:.3f}")
     fit = plan_fit(clip.width, clip.height, job.canvas)
     return _fit(stream, fit, job.canvas, colour.to_output()).filter("fps", job.fps)
-
-
-def _to_the_end(clip: SceneClip, clip_out: float, fps: int) -> bool:
-    """Whether the window runs to the clip's end; planners write the end as an out point rounded to the ms."""
-    if clip.out_point is None:
-        return True
-    return clip.source_duration is not None and clip_out >= clip.source_duration - 1 / fps
 
 
 def _fit(stream: Any, fit: Fit, canvas: tuple[int, int], colour: dict[str, str]) -> Any:

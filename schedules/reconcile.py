@@ -15,8 +15,8 @@ from resources.database import DatabaseResource
 from resources.ingest import IngestResource
 from resources.merge import MergeResource
 from resources.object_store import ObjectStoreResource
-from video_assets.assets.render_reports import render_check_results, rendered_videos_metadata, severity
-from video_assets.db.repository import load_spec, record_dead_letter, resolve_dead_letters
+from video_assets.assets.render_reports import render_check_evaluations, rendered_videos_metadata
+from video_assets.db.repository import load_spec, record_dead_letter
 from video_assets.stages.merging import MergeContext, ReconcileReport, count_open_jobs, reconcile_pass
 from video_assets.stages.rendering import STAGE
 from video_assets.storage import ObjectStore
@@ -35,13 +35,11 @@ def reconcile_once(
         merging = MergeContext(database.url, store, merge.client(), merge.deadline_seconds, workdir)
         report = reconcile_pass(merging, ingest.policy().fetch, object_store.material_reader())
         for request_id, status in report.finished_requests.items():
-            with database.session() as session:
-                if status == "failed":
-                    # The pipeline run succeeded long ago: the dead letter is what tells an operator to retry.
-                    record_dead_letter(session, request_id, context.run.run_id, "merging", "external merge failed")
-                else:
-                    resolve_dead_letters(session, request_id)
             if status == "failed":
+                # The pipeline run succeeded long ago: the dead letter is what tells an operator to retry. A request
+                # that completes resolves its own letters.
+                with database.session() as session:
+                    record_dead_letter(session, request_id, context.run.run_id, "merging", "external merge failed")
                 context.log.error(f"request_id={request_id} stage=merging status=failed")
             else:
                 _record_rendered_videos(context, database, store, request_id, status)
@@ -60,17 +58,8 @@ def _record_rendered_videos(
     asset = dg.AssetKey(STAGE)
     metadata = rendered_videos_metadata(database.url, request_id, status, store)
     context.log_event(dg.AssetMaterialization(asset_key=asset, partition=request_id, metadata=metadata))
-    for name, passed, details in render_check_results(database.url, request_id, canvas):
-        context.log_event(
-            dg.AssetCheckEvaluation(
-                asset_key=asset,
-                check_name=name,
-                passed=passed,
-                metadata=details,
-                severity=severity(name),
-                partition=request_id,
-            )
-        )
+    for evaluation in render_check_evaluations(database.url, request_id, canvas):
+        context.log_event(evaluation)
     context.log.info(f"request_id={request_id} stage={STAGE} status={status}: imported from {context.op.name}")
 
 

@@ -4,20 +4,20 @@ instead of `processing` forever: the run's steps stop, and nothing else would ev
 import dagster as dg
 
 from resources.database import DatabaseResource
-from sensors.requests import PARTITION_TAG, PIPELINE_JOB, partitions_with_runs_in_flight
+from sensors.requests import PARTITION_TAG, partitions_with_runs_in_flight
 from video_assets.db.repository import RequestNotFound, cancel
 
 
 @dg.run_status_sensor(
     run_status=dg.DagsterRunStatus.CANCELED,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Marks a request cancelled when its pipeline run is cancelled.",
+    description="Marks a request cancelled when a run of its partition is cancelled.",
 )
 def cancelled_run_sensor(context: dg.RunStatusSensorContext, database: DatabaseResource) -> None:
     run = context.dagster_run
     request_id = run.tags.get(PARTITION_TAG)
-    if run.job_name != PIPELINE_JOB or not request_id:
-        return
+    if not request_id:
+        return  # runs of a request carry its partition whatever their job: video_pipeline, or `__ASSET_JOB` from the UI
     if partitions_with_runs_in_flight(context.instance, [request_id]):
         return  # another run (a retry, a UI launch) is still working on the request
     reason = f"run {run.run_id} was cancelled: {context.dagster_event.message or 'no reason given'}"

@@ -14,9 +14,10 @@ import dagster as dg
 
 from resources.database import DatabaseResource
 from sensors.failures import record_failed_run
-from sensors.requests import IN_FLIGHT, PARTITION_TAG, PIPELINE_JOB, claim_requests
-from video_assets.db.repository import cancel, get_request, mark_queued, resolve_dead_letters
+from sensors.requests import IN_FLIGHT, PARTITION_TAG, PIPELINE_JOB, STAGE_ORDER, claim_requests, request_run_tags
+from video_assets.db.repository import get_request, mark_queued
 from video_assets.partitions import request_partitions
+from video_assets.service.requests import cancel_request
 from video_assets.settings import Settings
 
 HOST_TAG = "video_assets/host"
@@ -55,9 +56,6 @@ def sensor_tick(instance: dg.DagsterInstance, defs: dg.Definitions, limit: int) 
     return [run.partition_key for run in result.run_requests or [] if run.partition_key]
 
 
-STAGE_ORDER = ("media_items", "media_analyses", "video_scripts", "rendered_videos")
-
-
 def execute_request(
     instance: dg.DagsterInstance,
     defs: dg.Definitions,
@@ -67,13 +65,16 @@ def execute_request(
 ) -> bool:
     """Register the partition and run the pipeline job for it in this process; True when the run succeeded.
     With `resume`, stages already materialized for this request are not run again. A failed run leaves its dead
-    letter exactly as the daemon's dead-letter sensor would; a run that completes the request resolves its letters.
-    `on_event` sees every event the run stores, as it is stored (the CLI's progress display)."""
-    with resolved(defs, "database") as resources:
+    letter exactly as the daemon's dead-letter sensor would; a request that completes resolves its own letters.
+    `on_event` sees every event the run stores, as it is stored (the CLI's progress display). True also for a
+    request that ended partial_success."""
+    with resolved(defs, "database", "object_store") as resources:
         database: DatabaseResource = resources.database
+        store = resources.object_store.store()
     with database.session() as session:
         request = get_request(session, request_id)
         failed_stage = request.stage if request.status == "failed" else None
+        tags = request_run_tags(request)
         mark_queued(session, request_id, run_key=request_id, claimer="cli")
     instance.add_dynamic_partitions(request_partitions.name, [request_id])
     job = defs.resolve_job_def(PIPELINE_JOB)
@@ -87,17 +88,16 @@ def execute_request(
         instance=instance,
         raise_on_error=False,
         # The pid lets housekeeping tell a run that died with this process from one still going.
-        tags={"request_id": request_id, HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())},
+        tags=tags | {HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())},
         asset_selection=[dg.AssetKey(stage) for stage in stages],
     )
-    if not result.success:
-        failure = result.get_run_failure_event()
-        record_failed_run(database, result.dagster_run, failure.message if failure else None)
-    else:
-        with database.session() as session:
-            if get_request(session, request_id).status in ("completed", "partial_success"):
-                resolve_dead_letters(session, request_id)
-    return result.success
+    if result.success:
+        return True
+    failure = result.get_run_failure_event()
+    record_failed_run(database, store, instance, result.dagster_run, failure.message if failure else None)
+    with database.session() as session:
+        # A lost variant fails its own render step, and so the run, while the request is a partial success.
+        return get_request(session, request_id).status == "partial_success"
 
 
 def unfinished_stages(instance: dg.DagsterInstance, request_id: str, failed_stage: str | None = None) -> list[str]:
@@ -112,7 +112,7 @@ def unfinished_stages(instance: dg.DagsterInstance, request_id: str, failed_stag
     return list(STAGE_ORDER[-1:])
 
 
-def cancel_request(instance: dg.DagsterInstance, defs: dg.Definitions, request_id: str) -> list[str]:
+def cancel_and_terminate(instance: dg.DagsterInstance, defs: dg.Definitions, request_id: str) -> list[str]:
     """Mark the request cancelled, so no stage may start or finish it and no sensor tick launches it again, then ask
     the instance to terminate its in-flight runs; returns their ids. A run the launcher cannot reach (an in-process
     CLI run) stops itself: its render step sees the cancellation at the next progress report, every other step
@@ -120,15 +120,8 @@ def cancel_request(instance: dg.DagsterInstance, defs: dg.Definitions, request_i
     with resolved(defs, "database") as resources:
         database: DatabaseResource = resources.database
     with database.session() as session:
-        if not cancel(session, request_id, "cancelled by an operator"):
-            raise RequestAlreadyEnded(
-                f"request {request_id} has already ended: {get_request(session, request_id).status}"
-            )
+        cancel_request(session, request_id)  # the same rule and record as over HTTP; StateConflict once ended
     runs = instance.get_run_records(dg.RunsFilter(tags={PARTITION_TAG: request_id}, statuses=IN_FLIGHT))
     for record in runs:
         instance.run_coordinator.cancel_run(record.dagster_run.run_id)
     return [record.dagster_run.run_id for record in runs]
-
-
-class RequestAlreadyEnded(ValueError):
-    pass

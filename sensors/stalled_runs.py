@@ -25,7 +25,7 @@ from dagster_celery.core_execution_loop import DELEGATE_MARKER as CELERY_DISPATC
 from resources.database import DatabaseResource
 from sensors.launch import HOST_TAG, PID_TAG
 from sensors.liveness import died_with_process
-from sensors.requests import PARTITION_TAG, PIPELINE_JOB
+from sensors.requests import PARTITION_TAG
 from video_assets.heartbeat import heartbeat_settings, last_heartbeats
 
 INTERVAL_SECONDS = 30
@@ -87,9 +87,11 @@ def _timestamp(value: datetime | None) -> float | None:
 def stalled_runs(
     instance: dg.DagsterInstance, database: DatabaseResource, stalled_after_seconds: float, now: float
 ) -> Iterator[tuple[dg.DagsterRun, str]]:
-    """Each STARTED pipeline run presumed dead, with the reason. A CLI run on this host whose process has exited is
+    """Each STARTED run of a request presumed dead, with the reason. A CLI run on this host whose process has exited is
     dead at once; any other run once `stalled_after_seconds` have passed since its start and its last sign of life."""
-    records = instance.get_run_records(dg.RunsFilter(job_name=PIPELINE_JOB, statuses=[dg.DagsterRunStatus.STARTED]))
+    started = instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
+    # A request's runs, whatever their job: video_pipeline, or `__ASSET_JOB` launched from the UI or a backfill.
+    records = [record for record in started if PARTITION_TAG in record.dagster_run.tags]
     if not records:
         return
     queue = pool_queue(instance)

@@ -53,6 +53,14 @@ query BackfillStatus($id: String!) {
 }
 """
 
+BACKFILL_RUNS = """
+query BackfillRuns($id: String!) {
+  runsOrError(filter: {tags: [{key: "dagster/backfill", value: $id}]}) {
+    ... on Runs { results { runId jobName tags { key value } } }
+  }
+}
+"""
+
 RUN_ENGINE_EVENTS = """
 query RunLogs($id: ID!) {
   logsForRun(runId: $id) {
@@ -101,6 +109,11 @@ class GraphQL:
 
     def backfill_status(self, backfill_id: str) -> str:
         return self(BACKFILL_STATUS, id=backfill_id)["partitionBackfillOrError"]["status"]
+
+    def backfill_runs(self, backfill_id: str) -> list[dict[str, Any]]:
+        """Each run the backfill launched: id, job and tags as {key: value}."""
+        runs = self(BACKFILL_RUNS, id=backfill_id)["runsOrError"]["results"]
+        return [run | {"tags": {tag["key"]: tag["value"] for tag in run["tags"]}} for run in runs]
 
     def engine_events(self, run_id: str) -> list[dict[str, Any]]:
         events = self(RUN_ENGINE_EVENTS, id=run_id)["logsForRun"]["events"]

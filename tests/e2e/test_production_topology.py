@@ -17,12 +17,14 @@ import pytest
 from sqlalchemy import select
 
 from sensors.liveness import process_exists
+from sensors.requests import RUN_TIME_LIMIT_SECONDS
 from tests.e2e.deployment import REPO, TERMINAL, Deployment, deployed
 from tests.e2e.graphql import GraphQL
 from tests.harness.processes import process_tree
 from tests.operations.cli_process import wait_for
 from video_assets.db.engine import session_scope
 from video_assets.db.models import DeadLetter, RenderedVideo, VideoRequest
+from video_assets.db.repository import list_events
 
 STAGES = ["media_items", "media_analyses", "video_scripts", "rendered_videos"]
 
@@ -100,6 +102,18 @@ def test_a_backfill_of_two_completed_partitions_launched_through_graphql_materia
     for request_id in request_ids:
         assert len(deployment.graphql.materializations("rendered_videos", [request_id])) == before[request_id] + 1
     assert deployment.statuses(request_ids) == dict.fromkeys(request_ids, "completed")
+    # The UI's backfill launches the asset job, not video_pipeline; its runs still carry the request's tags and time
+    # limit, and each request says which run of which backfill took it over.
+    runs = deployment.graphql.backfill_runs(backfill)
+    assert sorted(run["tags"]["dagster/partition"] for run in runs) == sorted(request_ids)
+    for run in runs:
+        assert run["jobName"] == "__ASSET_JOB"
+        assert run["tags"]["request_id"] == run["tags"]["dagster/partition"]
+        assert run["tags"]["dagster/max_runtime"] == str(RUN_TIME_LIMIT_SECONDS)
+        with session_scope(deployment.database_url) as session:
+            started = [e for e in list_events(session, run["tags"]["request_id"]) if e.kind == "run_started"]
+        [by_backfill] = [e for e in started if e.data.get("backfill_id") == backfill]
+        assert run["runId"] in by_backfill.message and f"backfill {backfill}" in by_backfill.message
 
 
 def run_worker_pids(graphql: GraphQL, run_id: str) -> list[int]:

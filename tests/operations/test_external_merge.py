@@ -16,8 +16,10 @@ import dagster as dg
 import pytest
 from sqlalchemy import select, update
 
+from resources.database import DatabaseResource
 from resources.merge import MergeResource
 from schedules.reconcile import reconcile_external_merges_schedule
+from sensors.failures import record_failed_run
 from tests.media_samples import clip, photo
 from tests.merge.fake_easegen import FakeEasegen, done, failed, never_finishes
 from tests.operations.cli_process import cli_env, run_cli, submit_file
@@ -64,7 +66,12 @@ class MergeRig:
     tmp_path: Path
 
     def render(self) -> dg.ExecuteInProcessResult:
-        return materialize([rendered_videos], self.request_id, self.instance, self.resources)
+        """One run of rendered_videos, then what the daemon's dead-letter sensor does with it if it failed."""
+        result = materialize([rendered_videos], self.request_id, self.instance, self.resources)
+        if not result.success:
+            store = self.resources["object_store"].store()
+            record_failed_run(DatabaseResource(url=self.database_url), store, self.instance, result.dagster_run, None)
+        return result
 
     def reconcile(self) -> dg.ExecuteInProcessResult:
         """What the daemon does every minute: evaluate the schedule, then run the job it asks for."""

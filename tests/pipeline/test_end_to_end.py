@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from resources.database import DatabaseResource
 from resources.llm import LlmResource
-from sensors.failures import dead_letter_sensor
+from sensors.failures import dead_letter_sensor, record_failed_run
 from sensors.launch import execute_request, sensor_tick, unfinished_stages
 from tests.media_samples import clip, photo, tone
 from tests.pipeline.helpers import RENDERED_VIDEOS_METADATA_FIELDS, materialize, pipeline_resources, submit
@@ -105,14 +105,23 @@ def test_one_broken_variant_gives_partial_success_and_keeps_the_other(
             broken = session.scalars(select(VideoScript).filter_by(request_id=request_id, variant_index=1)).one()
             broken.scenes = [{**scene, "material_id": 99999} for scene in broken.scenes]
         result = materialize([rendered_videos], request_id, instance, resources)
-    assert result.success
-    lost = next(
-        event.asset_check_evaluation_data
-        for event in result.all_events
-        if event.event_type_value == "ASSET_CHECK_EVALUATION"
-        and event.asset_check_evaluation_data.check_name == "every_variant_rendered"
-    )
-    assert not lost.passed and "v1" in lost.metadata["lost_variants"].value
+        failed_steps = [event.step_key for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
+        # What the dead-letter sensor does with the failed run (the CLI's runs do the same in-process).
+        store = resources["object_store"].store()
+        record_failed_run(DatabaseResource(url=sqlite_database_url), store, instance, result.dagster_run, None)
+        [materialized] = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey("rendered_videos"), asset_partitions=[request_id]), limit=5
+        ).records
+        check = dg.AssetCheckKey(dg.AssetKey("rendered_videos"), "every_variant_rendered")
+        lost = instance.event_log_storage.get_latest_asset_check_execution_by_key([check])[check]
+    # The lost variant's own step is red; the other variant still rendered, and the failed run records the
+    # aggregate the skipped fan-in would have: the partition's materialization and the checks' verdicts.
+    assert not result.success and failed_steps == ["rendered_videos.render_one[v1]"]
+    assert materialized.run_id == result.run_id
+    assert materialized.asset_materialization.metadata["request_status"].value == "partial_success"
+    evaluation = lost.event.dagster_event.asset_check_evaluation_data
+    assert lost.run_id == result.run_id and not evaluation.passed and evaluation.partition == request_id
+    assert "v1" in evaluation.metadata["lost_variants"].value
     with session_scope(sqlite_database_url) as session:
         request = get_request(session, request_id)
         videos = {v.variant_index: v for v in session.scalars(select(RenderedVideo).filter_by(request_id=request_id))}
@@ -137,11 +146,19 @@ def test_failed_run_leaves_a_dead_letter_and_a_failed_request(
             if record.event_log_entry.dagster_event
             and record.event_log_entry.dagster_event.event_type_value == "PIPELINE_FAILURE"
         )
-        context = dg.build_run_status_sensor_context(
-            sensor_name="dead_letter_sensor", dagster_event=failure, dagster_instance=instance, dagster_run=run
-        ).for_run_failure()
-        dead_letter_sensor(context, database=DatabaseResource(url=sqlite_database_url))
-        dead_letter_sensor(context, database=DatabaseResource(url=sqlite_database_url))
+        sensor_resources = {
+            "database": DatabaseResource(url=sqlite_database_url),
+            "object_store": resources["object_store"],
+        }
+        with dg.build_run_status_sensor_context(
+            sensor_name="dead_letter_sensor",
+            dagster_event=failure,
+            dagster_instance=instance,
+            dagster_run=run,
+            resources=sensor_resources,
+        ).for_run_failure() as context:
+            dead_letter_sensor(context)
+            dead_letter_sensor(context)
     with session_scope(sqlite_database_url) as session:
         letters = list(session.scalars(select(DeadLetter).filter_by(request_id=request_id)))
         request = get_request(session, request_id)

@@ -10,7 +10,7 @@ import pytest
 from resources.database import DatabaseResource
 from sensors.cancellations import cancelled_run_sensor
 from tests.pipeline.helpers import submit
-from tests.production.runs import started_run, status_of
+from tests.production.runs import pipeline_run, started_run, status_of
 from video_assets.db.engine import session_scope
 from video_assets.db.repository import finish, get_request, start_stage
 
@@ -81,3 +81,16 @@ def test_a_cancelled_run_leaves_the_request_to_another_run_still_in_flight_for_i
     cancel_run(instance, postgres_url, cancelled, "Terminated from the UI")
 
     assert status_and_error(postgres_url, request_id)[0] == "processing"
+
+
+def test_a_cancelled_run_of_the_asset_job_from_a_ui_backfill_cancels_its_request_too(
+    instance: dg.DagsterInstance, postgres_url: str
+) -> None:
+    request_id = processing_request(postgres_url)
+    run = pipeline_run(instance, request_id, tags={"dagster/backfill": "bkfl0001"}, job_name="__ASSET_JOB")
+
+    cancel_run(instance, postgres_url, run, "Backfill canceled from the UI")
+
+    status, error = status_and_error(postgres_url, request_id)
+    assert run.job_name == "__ASSET_JOB"
+    assert status == "cancelled" and error is not None and "Backfill canceled from the UI" in error

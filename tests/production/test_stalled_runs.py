@@ -20,6 +20,7 @@ from video_assets.db.engine import session_scope
 from video_assets.db.models import VideoRequest, utcnow
 from video_assets.db.repository import start_stage
 
+ASSET_JOB = "__ASSET_JOB"  # what the UI's "Materialize" and asset backfills launch
 STALE = 600  # seconds: far beyond the default 60 s threshold
 FRESH = 5
 
@@ -71,6 +72,21 @@ def test_a_started_run_with_a_stale_heartbeat_is_failed_for_run_retries_and_a_fr
     # Not a step failure, so run retries (retry_on_asset_or_op_failure: false) re-execute it from failure.
     assert status_of(instance, dead).tags["dagster/will_retry"] == "true"
     assert status_of(instance, busy).status == dg.DagsterRunStatus.STARTED
+
+
+def test_a_stalled_run_of_the_asset_job_launched_by_a_ui_backfill_is_failed_like_a_pipeline_run(
+    instance: dg.DagsterInstance, postgres_url: str
+) -> None:
+    request_id = processing_request(postgres_url, heartbeat_seconds_ago=STALE)
+    run = started_run(
+        instance, request_id, seconds_ago=STALE, tags={"dagster/backfill": "bkfl0001"}, job_name=ASSET_JOB
+    )
+
+    tick(instance, postgres_url)
+
+    assert run.job_name == ASSET_JOB
+    assert status_of(instance, run).status == dg.DagsterRunStatus.FAILURE
+    assert f"no heartbeat from request {request_id}" in failure_message(instance, run)
 
 
 def test_a_run_started_within_the_threshold_is_not_failed_before_its_first_heartbeat(

@@ -13,8 +13,16 @@ from typing import Any, TypeVar
 import dagster as dg
 
 from resources.database import DatabaseResource
+from video_assets.assets.request_runs import add_missing_tags, launch_origin
 from video_assets.db.engine import session_scope, when_reachable
-from video_assets.db.repository import RequestCancelled, fail, start_stage
+from video_assets.db.repository import (
+    RequestCancelled,
+    RequestNotFound,
+    fail,
+    get_request,
+    note_run_started,
+    start_stage,
+)
 from video_assets.heartbeat import beat_while_alive
 from video_assets.settings import load_settings
 from video_assets.transient import is_transient
@@ -40,9 +48,20 @@ def begin_stage(
     context: dg.AssetExecutionContext | dg.OpExecutionContext, database: DatabaseResource, stage: str
 ) -> str:
     request_id = context.partition_key
+    run = context.run
     try:
         with database.session() as session:
-            start_stage(session, request_id, stage, run_id=context.run.run_id)
+            request = get_request(session, request_id)
+            start_stage(session, request_id, stage, run_id=run.run_id)
+            origin, data = launch_origin(run.job_name, run.tags)
+            note_run_started(session, request_id, run.run_id, f"run {run.run_id} started by {origin}", data)
+            add_missing_tags(context, request)
+    except RequestNotFound as error:
+        # A run launched for a partition whose request row is gone (or never existed) has nothing to work on.
+        raise dg.Failure(
+            description=f"no request {request_id!r} in the database: nothing to {stage} for this partition",
+            allow_retries=False,
+        ) from error
     except RequestCancelled as error:
         raise dg.Failure(description=str(error), allow_retries=False) from error
     # From here to the end of the step, silence on the request means its worker died (sensors/stalled_runs.py).

@@ -2,13 +2,11 @@
 
 import dagster as dg
 
-from sensors.requests import PIPELINE_JOB
-
-STEP_TIME_LIMIT_SECONDS = 3600
+from sensors.requests import MAX_RUNTIME_TAG, PIPELINE_JOB, RUN_TIME_LIMIT_SECONDS
 
 video_pipeline = dg.define_asset_job(
     PIPELINE_JOB,
     selection=dg.AssetSelection.groups("video"),
-    tags={"dagster/max_runtime": str(4 * STEP_TIME_LIMIT_SECONDS)},
+    tags={MAX_RUNTIME_TAG: str(RUN_TIME_LIMIT_SECONDS)},
     description="Materializes every stage for one request partition.",
 )

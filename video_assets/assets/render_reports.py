@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import dagster as dg
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData,  # not public API; dagster is pinned
+)
 from sqlalchemy import select
 
 from video_assets.assets.lineage import lineage_metadata
@@ -160,3 +163,29 @@ def render_check_results(
 
 def severity(check_name: str) -> dg.AssetCheckSeverity:
     return dg.AssetCheckSeverity.WARN if check_name in WARN_ONLY else dg.AssetCheckSeverity.ERROR
+
+
+def render_check_evaluations(
+    database_url: str,
+    request_id: str,
+    canvas: tuple[int, int],
+    target: AssetCheckEvaluationTargetMaterializationData | None = None,
+) -> list[dg.AssetCheckEvaluation]:
+    """The checks' verdicts on the request's partition for a run whose fan-in did not record them (an imported
+    external merge, a run whose render step lost a variant). A check with no measured video (every render failed
+    before its ffmpeg pass) is left out rather than reported failed on nothing; `every_variant_rendered` always
+    counts. `target` names the materialization judged, so every view pairs the verdicts with it."""
+    return [
+        dg.AssetCheckEvaluation(
+            asset_key=dg.AssetKey(STAGE),
+            check_name=name,
+            passed=passed,
+            metadata=details,
+            severity=severity(name),
+            partition=request_id,
+            description=CHECKS[name],
+            target_materialization_data=target,
+        )
+        for name, passed, details in render_check_results(database_url, request_id, canvas)
+        if name in WARN_ONLY or details.get("videos")
+    ]

@@ -30,7 +30,7 @@ from video_assets.assets.common import (
 )
 from video_assets.assets.render_reports import CHECKS, render_check_results, rendered_videos_metadata, severity
 from video_assets.db.engine import session_scope
-from video_assets.db.repository import RequestCancelled, ensure_not_cancelled, get_request, load_spec, set_progress
+from video_assets.db.repository import RequestCancelled, ensure_not_cancelled, load_spec, set_progress
 from video_assets.partitions import request_partitions
 from video_assets.stages.context import StageContext
 from video_assets.stages.merging import MergeContext, StoreUnreachable, require_reachable_store, submit_variant
@@ -64,7 +64,7 @@ def plan_renders(
     tags=on_queue(VIDEO_GENERATION),
     retry_policy=NETWORK_RETRY,
     description="TTS + one ffmpeg pass for one variant, or one submission to the external merge vendor. "
-    "A permanent failure is recorded on the variant, not raised; a transient one is retried.",
+    "A permanent failure is recorded on the variant and fails this step with its reason; a transient one is retried.",
 )
 @records_every_exit(STAGE)
 def render_one(
@@ -116,11 +116,19 @@ def render_one(
                 )
     except RequestCancelled as error:
         raise dg.Failure(description=str(error), allow_retries=False) from error
-    log = context.log.error if result.status == "failed" else context.log.info
+    if result.status == "failed":
+        # The lost variant's own step is the one that shows red, with the reason; the other variants' steps carry
+        # on. Dagster then skips the fan-in, so the run's failure handling settles the request from the outcomes
+        # stored on each variant's row (sensors/failures.py): partial_success or failed, never `processing`.
+        raise dg.Failure(
+            description=f"v{variant_index}: {result.reason}",
+            allow_retries=False,
+            metadata={"request_id": request_id, "variant": f"v{variant_index}", "reason": str(result.reason)},
+        )
     reused = " (kept from an earlier attempt)" if result.reused else ""
-    log(f"request_id={request_id} stage={STAGE} video_index={variant_index} status={result.status}{reused}")
-    if result.reason:
-        log(f"request_id={request_id} video_index={variant_index} reason={result.reason}")
+    context.log.info(
+        f"request_id={request_id} stage={STAGE} video_index={variant_index} status={result.status}{reused}"
+    )
     return result
 
 
@@ -138,8 +146,8 @@ CHECK_OUTPUTS = [spec.get_python_identifier() for spec in CHECK_SPECS]
     retry_policy=NETWORK_RETRY,
     tags=on_queue(VIDEO_PROCESSING),
     description="Records the materialization and the check results (read from the measurements each render step "
-    "took of its video before upload), and only then writes the request's final status; a request with no video "
-    "fails the run.",
+    "took of its video before upload), and only then writes the request's final status. Runs only when every "
+    "variant rendered: a lost variant fails its own render step.",
 )
 @records_every_exit(STAGE)
 def collect_renders(
@@ -160,23 +168,15 @@ def collect_renders(
     with database.session() as session:
         canvas = load_spec(session, request_id).canvas_size
     measured = render_check_results(database.url, request_id, canvas)
-    checks = [
-        dg.AssetCheckResult(check_name=name, asset_key=STAGE, passed=passed, metadata=details, severity=severity(name))
-        for name, passed, details in measured
-    ]
-    if not any(r.status == "ready" for r in renders):
-        # A run whose every video failed its checks still shows which checks failed, and on which measurements.
-        yield from (check for check, (_, _, details) in zip(checks, measured, strict=True) if details.get("videos"))
-        finish_request(database.url, request_id, renders)
-        with database.session() as session:
-            reason = get_request(session, request_id).error or "no video rendered"
-        raise dg.Failure(description=reason, allow_retries=False, metadata={"request_id": request_id})
-    # The same rule finish_request applies below; the materialization and the checks are recorded first, so whoever
-    # reads the request as completed or partial_success finds the checks' verdicts already there.
-    status = "completed" if all(r.status == "ready" for r in renders) else "partial_success"
-    metadata = rendered_videos_metadata(database.url, request_id, status, object_store.store())
+    # Every variant that reaches this step is ready: a lost one fails its own render step, and Dagster then skips
+    # this one. The materialization and the checks are recorded first, so whoever reads the request as completed
+    # finds the checks' verdicts already there.
+    metadata = rendered_videos_metadata(database.url, request_id, "completed", object_store.store())
     yield dg.Output(None, output_name="result", metadata=metadata)
-    yield from checks
+    for name, passed, details in measured:
+        yield dg.AssetCheckResult(
+            check_name=name, asset_key=STAGE, passed=passed, metadata=details, severity=severity(name)
+        )
     finish_request(database.url, request_id, renders)
 
 

@@ -110,7 +110,8 @@ def _found(pattern: str, text: str) -> str:
 @pytest.fixture(scope="module")
 def materials(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     root = tmp_path_factory.mktemp("transient")
-    return [photo("astronaut", root / "astronaut.jpg", size=(320, 320)), clip(root / "bars.mp4", 320, 180, seconds=2)]
+    # The clip lasts as long as the 4 s scene the stand-in model gives it: a script may not loop a clip.
+    return [photo("astronaut", root / "astronaut.jpg", size=(320, 320)), clip(root / "bars.mp4", 320, 180, seconds=4)]
 
 
 @pytest.fixture

@@ -21,6 +21,10 @@ setup(
     install_requires=[
         *DAGSTER,
         "sqlalchemy>=2.0,<2.2",
+        # Editable exports: .otio and FCP7 XML (Premiere, Resolve), and Jianying drafts.
+        "opentimelineio==0.18.1",
+        "otio-fcp-adapter==1.0.0",
+        "pyJianYingDraft==0.3.1",
         "psycopg2-binary>=2.9",
         "alembic>=1.13",
         "pydantic>=2.7",
@@ -56,6 +60,8 @@ setup(
             "scikit-image>=0.22",
             "selenium>=4",
             "jsonschema>=4",
+            # Fuzzes the live API against its /openapi.json (tests/api/test_openapi_conformance.py).
+            "schemathesis==4.32.5",
         ],
         "edge": ["edge-tts>=7.0"],
     },

@@ -13,6 +13,7 @@ from sensors.failures import dead_letter_sensor
 from sensors.feeds import feed_sensor
 from sensors.requests import request_sensor
 from sensors.stalled_runs import stalled_run_sensor
+from video_assets.assets.editable_exports import editable_exports
 from video_assets.assets.jobs import video_pipeline
 from video_assets.assets.media_analyses import media_analyses
 from video_assets.assets.media_items import every_material_has_a_row, media_items
@@ -23,7 +24,7 @@ from video_assets.settings import load_mode
 
 def build_definitions(resources: dict[str, Any], executor: dg.ExecutorDefinition | None = None) -> dg.Definitions:
     return dg.Definitions(
-        assets=[media_items, media_analyses, video_scripts, rendered_videos],
+        assets=[media_items, media_analyses, video_scripts, rendered_videos, editable_exports],
         asset_checks=[every_material_has_a_row],
         jobs=[video_pipeline, housekeeping_job, reconcile_job],
         schedules=[housekeeping_schedule, reconcile_external_merges_schedule],

@@ -161,6 +161,11 @@ class VideoRequestSpec(StrictModel):
         default_factory=lambda: list(DEFAULT_PLATFORMS), min_length=1, max_length=len(PLATFORMS)
     )
     tags: list[str] = Field(default_factory=list, max_length=20, description="the article's own topics (feed tags)")
+    exports: list[Literal["jianying", "editor"]] = Field(
+        default_factory=lambda: ["jianying", "editor"],
+        max_length=2,
+        description="editable exports of each video: a Jianying draft, an editor's package (OTIO, FCP7 XML, SRT)",
+    )
     idempotency_key: str | None = None
 
     @field_validator("idempotency_key")

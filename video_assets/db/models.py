@@ -145,6 +145,10 @@ class RenderedVideo(Timestamped, Base):
     stage_seconds: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # A video that failed its checks, kept for review under requests/<id>/review/ next to its reason.json.
     review_key: Mapped[str | None] = mapped_column(Text)
+    # The frame-exact timeline the video was rendered from (render/saved_timeline.py), and the editable exports
+    # made from it: export kind (jianying, editor) -> object key of its zip.
+    timeline_key: Mapped[str | None] = mapped_column(Text)
+    export_keys: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 # States in which an external merge job is still the vendor's and the reconcile schedule's to settle.

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from video_assets.db.models import Feed, FeedEntry, MediaAnalysis, MediaItem, MergeJob, RenderedVideo, VideoScript
 from video_assets.db.repository import get_request, list_events
+from video_assets.db.request_fields import request_fields
 from video_assets.stages.review import review_keys
 
 
@@ -25,15 +26,8 @@ def request_report(session: Session, request_id: str) -> dict[str, Any]:
         select(RenderedVideo).where(RenderedVideo.request_id == request_id).order_by(RenderedVideo.variant_index)
     )
     return {
-        "id": request.id,
-        "title": request.title,
-        "status": request.status,
-        "stage": request.stage,
-        "progress": round(request.progress, 3),
-        "error": request.error,
-        "attempts": request.attempts,
+        **request_fields(request),
         "dagster_run_id": request.dagster_run_id,
-        "created_at": request.created_at.isoformat(),
         "events": [
             {"at": e.at.isoformat(), "kind": e.kind, "stage": e.stage, "message": e.message}
             for e in list_events(session, request_id)
@@ -71,6 +65,7 @@ def request_report(session: Session, request_id: str) -> dict[str, Any]:
                 "duration": v.duration,
                 "size_bytes": v.size_bytes,
                 "video_key": v.video_key,
+                "exports": v.export_keys,  # export kind -> zip key, or {"error": reason}
                 "review": _review(request_id, v),
             }
             for v in videos

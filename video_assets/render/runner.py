@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from video_assets.render.clock import StageClock
@@ -39,6 +39,10 @@ class RenderResult:
     planned_duration: float
     # (start, end) seconds of each scene on the video timeline: the render checks sample every scene.
     scene_spans: tuple[tuple[float, float], ...] = ()
+    # What an editable export needs to rebuild the render frame-exactly (render/saved_timeline.py).
+    plan: TimelinePlan | None = None
+    cues: tuple[SubtitleCue, ...] = ()
+    stills: dict[int, Path] = field(default_factory=dict)  # per image / held-still scene: the picture panned over
 
 
 def render_video(
@@ -81,7 +85,8 @@ def render_video(
         run_ffmpeg(command, plan.duration, workdir / "ffmpeg-stderr.log", on_progress)
     with clock.stage("covers"):
         cover_path, platform_covers = _covers(job, workdir)
-    return _result(video_path, cover_path, platform_covers, ass_path, srt_path, plan)
+    result = _result(video_path, cover_path, platform_covers, ass_path, srt_path, plan)
+    return replace(result, plan=plan, cues=tuple(cues), stills=stills.scene_images)
 
 
 def _stills(job: RenderJob, workdir: Path, ass_path: Path | None) -> StillInputs:

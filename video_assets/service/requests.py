@@ -20,12 +20,13 @@ from video_assets.db.repository import (
     create_request,
     get_request,
 )
+from video_assets.db.request_fields import request_fields
 from video_assets.request_schema import VideoRequestSpec
 from video_assets.service.validation import request_problems
 from video_assets.settings import Settings
 
 # The stages in the order a run materializes them; a failed stage and those after it are what a retry runs.
-STAGE_ORDER = ("media_items", "media_analyses", "video_scripts", "rendered_videos")
+STAGE_ORDER = ("media_items", "media_analyses", "video_scripts", "rendered_videos", "editable_exports")
 WAITING = ("pending", "queued")
 RETRYABLE = ("failed", "partial_success")
 
@@ -159,15 +160,8 @@ def request_status(session: Session, request_id: str, tenant: str | None = None)
         select(RenderedVideo).where(RenderedVideo.request_id == request_id).order_by(RenderedVideo.variant_index)
     )
     return {
-        "id": request.id,
-        "title": request.title,
-        "status": request.status,
-        "stage": request.stage,
-        "progress": round(request.progress, 3),
+        **request_fields(request),
         "queue_position": queue_position(session, request),
-        "attempts": request.attempts,
-        "error": request.error,
-        "created_at": _iso(request.created_at),
         "updated_at": _iso(request.updated_at),
         "finished_at": _iso(request.finished_at),
         "variants": [

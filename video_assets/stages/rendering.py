@@ -25,6 +25,7 @@ from video_assets.scripting import Scene
 from video_assets.scripting.models import PlatformPackage
 from video_assets.stages.context import StageContext
 from video_assets.stages.materials import download_material
+from video_assets.stages.render_timeline import store_timeline
 from video_assets.stages.review import keep_for_review
 from video_assets.stages.verification import verify_render
 from video_assets.storage import ObjectStore, request_key
@@ -126,6 +127,10 @@ def render_variant(
         else:
             with clock.stage("upload"):
                 values |= _upload(request_id, variant_index, result, store) | {"status": "ready", "reason": None}
+                media_keys = [str(items[scene.material_id].object_key) for scene in scenes]
+                values["timeline_key"] = store_timeline(
+                    request_id, variant_index, job, result, values, media_keys, store, workdir / "timeline"
+                )
     except RequestCancelled:
         raise
     except Exception as error:  # noqa: BLE001 - recorded on the variant's row; the other variants carry on

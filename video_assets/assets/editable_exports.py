@@ -1,0 +1,43 @@
+"""editable_exports: thin glue over stages/exports.py (a Jianying draft and an editor's package per video)."""
+
+import dagster as dg
+
+from executors.queues import VIDEO_PROCESSING, on_queue
+from resources.database import DatabaseResource
+from resources.object_store import ObjectStoreResource
+from video_assets.assets.common import stage_workdir
+from video_assets.assets.rendered_videos import rendered_videos
+from video_assets.partitions import request_partitions
+from video_assets.stages.exports import export_request
+
+STAGE = "editable_exports"
+
+
+@dg.asset(
+    partitions_def=request_partitions,
+    deps=[rendered_videos],
+    op_tags=on_queue(VIDEO_PROCESSING),
+    group_name="video",
+    kinds={"python"},
+    tags={"stage": STAGE},
+    description="Per ready video, the exports the request asks for (`exports`): a Jianying draft zip and an "
+    "editor's package zip (timeline.otio, FCP7 XML, SRT/ASS, word timings, media, manifest), both built from the "
+    "frame-exact timeline the render saved.",
+)
+def editable_exports(
+    context: dg.AssetExecutionContext, database: DatabaseResource, object_store: ObjectStoreResource
+) -> dg.MaterializeResult:
+    request_id = context.partition_key
+    with stage_workdir(request_id, STAGE) as workdir:
+        exports = export_request(database.url, request_id, object_store.store(), workdir)
+    failed = {variant: keys["error"] for variant, keys in exports.items() if "error" in keys}
+    for variant, reason in failed.items():
+        context.log.warning(f"v{variant}: no editable export: {reason}")
+    return dg.MaterializeResult(
+        metadata={
+            "request_id": request_id,
+            "variants_exported": len(exports) - len(failed),
+            "variants_failed": len(failed),
+            "exports": dg.MetadataValue.json({f"v{variant}": keys for variant, keys in exports.items()}),
+        }
+    )

@@ -8,6 +8,7 @@ from video_assets.db.models import VideoRequest
 from video_assets.db.repository import SensorCursor, claimable_requests, mark_queued
 from video_assets.labels import tag_value
 from video_assets.partitions import request_partitions
+from video_assets.service.requests import STAGE_ORDER as STAGE_ORDER  # one definition; sensors import it here
 from video_assets.service.requests import RequestResume, resume_stages
 from video_assets.settings import load_settings
 
@@ -17,7 +18,6 @@ REQUEST_TAG = "request_id"
 REQUEST_TITLE_TAG = "request_title"  # the title next to the id in the runs list, run page and run filters
 MAX_RUNTIME_TAG = dg.MAX_RUNTIME_SECONDS_TAG  # honoured by the daemon's run monitoring (enabled in dagster.yaml)
 RUN_TIME_LIMIT_SECONDS = 4 * 3600  # four stages, each step bounded at 3600 s
-STAGE_ORDER = ("media_items", "media_analyses", "video_scripts", "rendered_videos")
 IN_FLIGHT = [
     dg.DagsterRunStatus.QUEUED,
     dg.DagsterRunStatus.NOT_STARTED,

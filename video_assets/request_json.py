@@ -31,15 +31,25 @@ class RequestRejected(ValueError):
 
 
 def load_request(text: str) -> VideoRequestSpec:
+    return spec_from(load_json(text))
+
+
+def load_json(text: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """JSON text as Python values, refusing what json.loads would take silently: nesting past `max_depth`, a key
+    given twice in one object, NaN and Infinity."""
     depth = json_depth(text)
-    if depth > MAX_JSON_DEPTH:
-        raise RequestRejected([f"request: JSON nested {depth} levels deep; at most {MAX_JSON_DEPTH} are allowed"])
+    if depth > max_depth:
+        raise RequestRejected([f"request: JSON nested {depth} levels deep; at most {max_depth} are allowed"])
     try:
-        raw = json.loads(text, object_pairs_hook=_object_without_repeated_keys, parse_constant=_no_constant)
+        return json.loads(text, object_pairs_hook=_object_without_repeated_keys, parse_constant=_no_constant)
     except _RepeatedKey as repeated:
         raise RequestRejected([f"{repeated.key}: given more than once in the same JSON object"]) from None
     except ValueError as error:  # JSONDecodeError, and integers longer than Python converts
         raise RequestRejected([f"request: not valid JSON ({error})"]) from None
+
+
+def spec_from(raw: Any) -> VideoRequestSpec:
+    """A parsed JSON value as a validated request."""
     if not isinstance(raw, dict):
         raise RequestRejected([f"request: must be a JSON object, got {type(raw).__name__}"])
     try:

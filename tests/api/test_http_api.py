@@ -1,34 +1,27 @@
-"""The real `video-assets api` under uvicorn on a free port, on real Postgres and the moto S3 server, through a real
-HTTP client (requests). One server for the module."""
+"""The real `video-assets api` under uvicorn (one server for the package, tests/api/conftest.py), on real Postgres
+and the moto S3 server, through a real HTTP client (requests). Keys are made in-process through the service functions
+the `keys` command calls; one test drives the command itself."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
-import threading
 import time
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import requests
 from sqlalchemy import select
 
-from tests.harness.postgres import create_database, drop_database, free_port
-from tests.media_samples import photo
+from tests.api.client import REPO, Api, assert_problem, bearer, request_body
 from video_assets.db.api_models import ApiKey, AuditEntry
-from video_assets.db.engine import get_engine, session_scope
+from video_assets.db.engine import session_scope
 from video_assets.service.idempotency import claim_key
-from video_assets.service.keys import hash_key
+from video_assets.service.keys import hash_key, revoke_key
+from video_assets.service.requests import StateConflict, cancel_request
 
-REPO = Path(__file__).resolve().parents[2]
 # Launch as the daemon would: one request sensor tick, then the runs it asked for, in-process (as `demo` does).
 SENSOR_AND_RUN = """
 from sensors.launch import execute_request, local_instance, sensor_tick
@@ -41,115 +34,6 @@ with local_instance(settings) as instance:
 """
 
 
-@dataclass(frozen=True)
-class Api:
-    url: str
-    env: dict[str, str]
-    database_url: str
-    media_url: str
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "video_assets.cli", *args],
-            env=self.env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    def key(self, tenant: str, scopes: str = "submit,read", *options: str) -> str:
-        made = self.cli("keys", "create", "--tenant", tenant, "--scopes", scopes, *options)
-        assert made.returncode == 0, made.stderr
-        return made.stdout.strip()
-
-
-@pytest.fixture(scope="module")
-def media_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("media")
-    photo("coffee", folder / "coffee.jpg", size=(640, 480))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def api(
-    postgres_cluster, s3_endpoint: str, media_server: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Api]:
-    name = f"va_api_{uuid.uuid4().hex[:10]}"
-    database_url = create_database(postgres_cluster.server_url, name, template=postgres_cluster.template)
-    port = free_port()
-    home = tmp_path_factory.mktemp("api-home")
-    kept = {k: v for k, v in os.environ.items() if not k.startswith(("VIDEO_ASSETS_", "AWS_", "DAGSTER_"))}
-    env = kept | {
-        "VIDEO_ASSETS_HOME": str(home),
-        "VIDEO_ASSETS_DATABASE_URL": database_url,
-        "VIDEO_ASSETS_STORAGE": "s3",
-        "VIDEO_ASSETS_S3_BUCKET": f"api-{uuid.uuid4().hex[:10]}",
-        "VIDEO_ASSETS_S3_ENDPOINT_URL": s3_endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "VIDEO_ASSETS_FETCH_ALLOW_HOSTS": "127.0.0.1",
-        "VIDEO_ASSETS_RENDER_PRESET": "ultrafast",
-        "VIDEO_ASSETS_API_PORT": str(port),
-        "VIDEO_ASSETS_API_RATE_WINDOW_SECONDS": "3",
-        "VIDEO_ASSETS_API_MAX_BODY_BYTES": "65536",
-    }
-    log = (home / "api.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "video_assets.cli", "api"], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{url}/healthz", timeout=2)
-                break
-            except requests.ConnectionError:
-                assert process.poll() is None, (home / "api.log").read_text()
-                assert time.monotonic() < deadline, "the API did not start"
-                time.sleep(0.2)
-        yield Api(url, env, database_url, media_server)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
-        get_engine(database_url).dispose()
-        drop_database(postgres_cluster.server_url, name)
-
-
-def request_body(api: Api, **fields: object) -> dict[str, object]:
-    return {
-        "title": "A tiny test video",
-        "markdown": "# Coffee\n\nA cup of coffee on a table, photographed from above.",
-        "materials": [{"uri": f"{api.media_url}/coffee.jpg"}],
-        "video_count": 1,
-        "aspect": "1:1",
-        "target_duration": 15,
-        "script_styles": ["default"],
-        "language": "en",
-        **fields,
-    }
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
-
-
-def assert_problem(answer: requests.Response, status: int, pointer: str | None = None) -> dict:
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json"), answer.headers
-    body = answer.json()
-    assert body["status"] == status and body["title"]
-    if pointer is not None:
-        assert pointer in [error["pointer"] for error in body.get("errors", [])], body
-    return body
-
-
 def test_health_answers_without_a_key_and_every_v1_route_asks_for_one(api: Api) -> None:
     assert requests.get(f"{api.url}/healthz", timeout=10).json() == {"status": "ok"}
     ready = requests.get(f"{api.url}/readyz", timeout=30)
@@ -157,15 +41,17 @@ def test_health_answers_without_a_key_and_every_v1_route_asks_for_one(api: Api) 
     for method, path in [("get", "/v1/videos"), ("post", "/v1/videos"), ("get", "/v1/catalog")]:
         assert_problem(requests.request(method, f"{api.url}{path}", timeout=10), 401)
     revoked = api.key("revoked-tenant")
-    assert api.cli("keys", "revoke", revoked[:11]).returncode == 0
+    assert requests.get(f"{api.url}/v1/videos", headers=bearer(revoked), timeout=10).status_code == 200
+    with session_scope(api.database_url) as session:
+        revoke_key(session, revoked[:11])
     assert_problem(requests.get(f"{api.url}/v1/videos", headers=bearer(revoked), timeout=10), 401)
-    listed = api.cli("keys", "list").stdout
-    assert revoked[:11] in listed and revoked not in listed and "revoked" in listed
+    assert_problem(requests.get(f"{api.url}/v1/videos", headers=bearer("va_not-a-key-at-all"), timeout=10), 401)
 
 
-def test_keys_are_stored_only_as_hashes_and_rotation_retires_the_old_key(api: Api) -> None:
-    key = api.key("rotating")
-    assert key.startswith("va_") and len(key) > 40
+def test_keys_command_prints_a_key_once_lists_prefixes_and_rotation_retires_the_old_key(api: Api) -> None:
+    made = api.cli("keys", "create", "--tenant", "rotating", "--scopes", "submit,read")
+    key = made.stdout.strip()
+    assert made.returncode == 0 and key.startswith("va_") and len(key) > 40, made.stderr
     old_works = requests.get(f"{api.url}/v1/videos", headers={"X-API-Key": key}, timeout=10)
     assert old_works.status_code == 200
     rotated = api.cli("keys", "rotate", key[:11])
@@ -173,6 +59,9 @@ def test_keys_are_stored_only_as_hashes_and_rotation_retires_the_old_key(api: Ap
     assert rotated.returncode == 0 and new_key.startswith("va_") and new_key != key
     assert_problem(requests.get(f"{api.url}/v1/videos", headers=bearer(key), timeout=10), 401)
     assert requests.get(f"{api.url}/v1/videos", headers=bearer(new_key), timeout=10).status_code == 200
+    listed = api.cli("keys", "list").stdout
+    assert key[:11] in listed and new_key[:11] in listed and key not in listed and new_key not in listed
+    assert "revoked" in listed
     with session_scope(api.database_url) as session:
         rows = session.execute(select(ApiKey.prefix, ApiKey.key_hash, ApiKey.revoked_at)).all()
     stored = " ".join(f"{prefix} {digest}" for prefix, digest, _ in rows)
@@ -259,8 +148,8 @@ def test_cli_requests_belong_to_the_local_tenant_and_only_admin_keys_read_them(a
     assert requests.get(f"{api.url}/v1/videos/{request_id}", headers=bearer(admin_key)).status_code == 200
     cancelled = requests.post(f"{api.url}/v1/videos/{request_id}/cancel", headers=bearer(admin_key))
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
-    again = api.cli("cancel", request_id)
-    assert again.returncode == 2 and "already ended" in again.stderr
+    with session_scope(api.database_url) as session, pytest.raises(StateConflict, match="already ended"):
+        cancel_request(session, request_id)
     assert_problem(requests.post(f"{api.url}/v1/videos/{request_id}/retry", headers=bearer(admin_key)), 409)
 
 
@@ -298,7 +187,7 @@ def test_body_field_key_is_per_tenant_too(api: Api) -> None:
 
 
 def test_rate_limit_answers_429_with_headers_then_allows_again_after_the_window(api: Api) -> None:
-    key = api.key("chatty", "submit,read", "--rate", "3")
+    key = api.key("chatty", rate_per_window=3)
     answers = [requests.get(f"{api.url}/v1/videos", headers=bearer(key), timeout=10) for _ in range(4)]
     assert [a.status_code for a in answers[:1]] == [200]
     assert answers[0].headers["RateLimit-Policy"] == '"default";q=3;w=3'
@@ -316,7 +205,7 @@ def test_rate_limit_answers_429_with_headers_then_allows_again_after_the_window(
 
 
 def test_daily_output_quota_refuses_past_it_and_stores_nothing(api: Api) -> None:
-    key = api.key("thrifty", "submit,read", "--daily-output-seconds", "40")
+    key = api.key("thrifty", daily_output_seconds=40)
     first = requests.post(f"{api.url}/v1/videos", json=request_body(api), headers=bearer(key), timeout=60)
     second = requests.post(f"{api.url}/v1/videos", json=request_body(api), headers=bearer(key), timeout=60)
     third = requests.post(f"{api.url}/v1/videos", json=request_body(api), headers=bearer(key), timeout=60)
@@ -411,5 +300,10 @@ def test_list_pages_with_a_cursor_and_link_header(api: Api) -> None:
     second = requests.get(f"{api.url}/v1/videos?limit=2&status=pending&after={after}", headers=bearer(key))
     assert [row["id"] for row in second.json()["requests"]] == [ids[0]] and "Link" not in second.headers
     assert_problem(requests.get(f"{api.url}/v1/videos?status=bogus", headers=bearer(key)), 400, "/status")
+    assert_problem(requests.get(f"{api.url}/v1/videos?created_after=0.0", headers=bearer(key)), 400, "/created_after")
+    # An offset Postgres itself refuses (-22:57) is compared in UTC, not passed through.
+    long_ago = {"created_after": "1897-08-27T12:03:21-22:57"}
+    since = requests.get(f"{api.url}/v1/videos", params=long_ago, headers=bearer(key), timeout=10)
+    assert {row["id"] for row in since.json()["requests"]} == set(ids)
     catalog = requests.get(f"{api.url}/v1/catalog", headers=bearer(key), timeout=30).json()
     assert "default" in catalog["styles"] and "1:1" in catalog["aspects"]

@@ -178,7 +178,12 @@ def test_retry_resumes_from_the_failed_stage_without_redoing_finished_ones(
         assert not execute_request(instance, build_definitions({**resources, "llm": unreachable}), request_id)
         with session_scope(sqlite_database_url) as session:
             assert get_request(session, request_id).stage == "media_analyses"
-        assert unfinished_stages(instance, request_id) == ["media_analyses", "video_scripts", "rendered_videos"]
+        assert unfinished_stages(instance, request_id) == [
+            "media_analyses",
+            "video_scripts",
+            "rendered_videos",
+            "editable_exports",
+        ]
         assert execute_request(instance, build_definitions(resources), request_id, resume=True)
         media_runs = instance.fetch_materializations(dg.AssetKey("media_items"), limit=10).records
     assert len(media_runs) == 1

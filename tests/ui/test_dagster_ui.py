@@ -33,7 +33,13 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "ui"
 ARTICLE = "# 实验室\n\n宇航员检查火箭模型。\n\n彩条画面用于设备自检。\n\n咖啡之后开始工作。"
 REJECTED_SOURCE = "/etc/passwd"  # outside the allowed local roots: rejected with a reason, the others carry on
 STAGES = (media_items, media_analyses, video_scripts, rendered_videos)
-CHECKS_PER_STAGE = {"media_items": 1, "media_analyses": 0, "video_scripts": 2, "rendered_videos": 5}
+CHECKS_PER_STAGE = {
+    "media_items": 1,
+    "media_analyses": 0,
+    "video_scripts": 2,
+    "rendered_videos": 5,
+    "editable_exports": 0,
+}
 READ_ASSET_NODES = "return [...document.querySelectorAll(\"[class*='AssetNode_assetNodeBox']\")].map(n => n.innerText)"
 ASSET_CHECK_DESCRIPTIONS = """{ assetNodes { assetKey { path } description
   assetChecksOrError { ... on AssetChecks { checks { name description } } } } }"""

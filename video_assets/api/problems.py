@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import json
-import re
+from http import HTTPStatus
 from typing import Any
 
 from starlette.responses import Response
 
 PROBLEM_TYPE = "application/problem+json"
-_INDEX = re.compile(r"^\d+$")
+# What every problem body looks like, for /openapi.json: clients (and schemathesis) check answers against it.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["pointer", "detail"],
+                "properties": {"pointer": {"type": "string"}, "detail": {"type": "string"}},
+            },
+        },
+    },
+}
 
 
 class Problem(Exception):
@@ -38,6 +56,12 @@ class Problem(Exception):
 
     def response(self) -> Response:
         return problem_response(self.status, self.body(), self.headers)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` entries of problems a route may answer with."""
+    content = {PROBLEM_TYPE: {"schema": PROBLEM_SCHEMA}}
+    return {status: {"description": HTTPStatus(status).phrase, "content": content} for status in statuses}
 
 
 def problem_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:

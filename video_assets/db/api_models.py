@@ -82,3 +82,26 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(64))
     status_code: Mapped[int]
     outcome: Mapped[str] = mapped_column(Text)
+
+
+class ApiBatch(Base):
+    """Up to 50 requests submitted in one call; each item was validated and stored on its own."""
+
+    __tablename__ = "api_batches"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiBatchItem(Base):
+    """One item of a batch: the request it became, or the problem (RFC 9457 body) it was refused with."""
+
+    __tablename__ = "api_batch_items"
+    __table_args__ = (UniqueConstraint("batch_id", "position", name="uq_api_batch_items_batch_position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("api_batches.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    problem: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -7,13 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from video_assets.api.deps import scoped, settings_of
+from video_assets.api.problems import problem_responses
 from video_assets.platforms import PLATFORMS
 from video_assets.request_schema import CANVAS_SIZES, MAX_MARKDOWN_CHARS, MAX_MATERIALS, VideoRequestSpec
 from video_assets.scripting.styles import KNOWN_STYLES
 from video_assets.service.keys import Principal
 from video_assets.tts.voices import OPENAI_VOICES, espeak_voices
 
-router = APIRouter(prefix="/v1", tags=["catalog"])
+router = APIRouter(prefix="/v1", tags=["catalog"], responses=problem_responses(400, 401, 403, 413, 429))
 
 
 @router.get("/catalog")

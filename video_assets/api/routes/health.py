@@ -17,7 +17,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": "Not ready: the checks say which part failed"}})
 def readyz(request: Request) -> JSONResponse:
     """The database and the object store, each with the reason it failed."""
     checks: dict[str, str] = {}

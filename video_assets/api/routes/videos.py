@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,21 +12,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
-from sqlalchemy.orm import Session
 
 from video_assets.api.deps import scoped, settings_of, store_of
-from video_assets.api.materials import remote_material_problems
-from video_assets.api.problems import Problem, refused
+from video_assets.api.intake import JsonText, checked_spec, parsed_json, store_request
+from video_assets.api.openapi import SPEC_REF, json_body
+from video_assets.api.problems import Problem, problem_responses, refused
 from video_assets.db.engine import session_scope
 from video_assets.db.repository import TERMINAL_STATUSES, RequestNotFound
-from video_assets.request_json import RequestRejected, load_request
+from video_assets.request_json import MAX_JSON_DEPTH
 from video_assets.request_schema import VideoRequestSpec
 from video_assets.service import REQUEST_STATUSES, request_problems
 from video_assets.service.idempotency import claim_key, record_answer, release_key
-from video_assets.service.keys import Principal, tenant_limits
+from video_assets.service.keys import Principal
 from video_assets.service.requests import (
     OutputNotFound,
-    RequestRefused,
     StateConflict,
     cancel_request,
     output_key,
@@ -33,61 +33,43 @@ from video_assets.service.requests import (
     request_events,
     request_status,
     retry_request,
-    submit_request,
 )
-from video_assets.service.usage import take
-from video_assets.settings import Settings
 
-router = APIRouter(prefix="/v1", tags=["videos"])
+router = APIRouter(prefix="/v1", tags=["videos"], responses=problem_responses(400, 401, 403, 413, 429))
 URL_SECONDS = 900  # presigned links are bearer credentials: short-lived, and the 302 route hands out fresh ones
 RETRY_AFTER_SECONDS = 15  # the request sensor's interval
-SPEC_BODY = {"required": True, "content": {"application/json": {"schema": VideoRequestSpec.model_json_schema()}}}
+SPEC_BODY = json_body(SPEC_REF)
+UNKNOWN = problem_responses(404)
+DATE_TIME = {"format": "date-time"}
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
+# Published in /openapi.json; list_videos refuses anything else with the known statuses.
+STATUS_FILTER = "^({0})(,({0}))*$".format("|".join(REQUEST_STATUSES))
 SSE_POLL_SECONDS = 0.5
 SSE_MAX_SECONDS = 600
 
 
-async def json_text(request: Request) -> str:
-    """The body as text, after checking its type; the cap is enforced while it is read (middleware)."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json":
-        raise Problem(415, "Unsupported Media Type", f"send application/json, not {media_type or 'no content type'}")
-    raw = await request.body()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise Problem(400, "Bad Request", f"the body is not UTF-8: {error}", [("", "not UTF-8")]) from None
-
-
-JsonText = Annotated[str, Depends(json_text)]
 Reader = Annotated[Principal, Depends(scoped("read"))]
 Submitter = Annotated[Principal, Depends(scoped("submit"))]
 
 
 def parse_spec(text: str) -> VideoRequestSpec:
-    """The request as JSON and by the schema, and with only materials an HTTP client may name."""
-    try:
-        spec = load_request(text)
-    except RequestRejected as rejected:
-        whole = all(line.startswith("request: ") for line in rejected.problems)
-        raise refused(400 if whole else 422, "Bad Request" if whole else "Invalid Request", rejected.problems) from None
-    problems = remote_material_problems(spec)
-    if problems:
-        raise refused(422, "Invalid Request", problems)
-    return spec
+    return checked_spec(parsed_json(text, MAX_JSON_DEPTH))
 
 
-@router.post("/videos:validate", openapi_extra={"requestBody": SPEC_BODY})
+@router.post("/videos:validate", openapi_extra=SPEC_BODY, responses=problem_responses(415))
 def validate_video(request: Request, principal: Submitter, text: JsonText) -> dict[str, Any]:
     """A dry run of submit: the problems it would answer with, or none. Nothing is stored."""
     try:
         spec = parse_spec(text)
     except Problem as problem:
+        if problem.status != 422:  # not a request at all (not JSON, not an object): refused as submit refuses it
+            raise
         return {"valid": False, "problems": problem.body().get("errors", [])}
     problems = refused(422, "", request_problems(spec, settings_of(request))).errors
     return {"valid": not problems, "problems": [{"pointer": p, "detail": d} for p, d in problems]}
 
 
-@router.post("/videos", status_code=202, openapi_extra={"requestBody": SPEC_BODY})
+@router.post("/videos", status_code=202, openapi_extra=SPEC_BODY, responses=problem_responses(409, 415, 422))
 def submit_video(
     request: Request,
     principal: Submitter,
@@ -133,39 +115,18 @@ def _submitted(request: Request, principal: Principal, text: str) -> JSONRespons
     settings = settings_of(request)
     spec = parse_spec(text)
     with session_scope(settings.database_url.get_secret_value()) as session:
-        try:
-            submitted = submit_request(session, spec, settings, principal.tenant)
-        except RequestRefused as refusal:
-            raise refused(422, "Request Cannot Succeed", refusal.problems) from None
-        if submitted.created:
-            _charge_output_seconds(session, settings, principal.tenant, spec)
+        submitted = store_request(session, settings, principal.tenant, spec)
         request.state.target = submitted.request_id
         body = request_status(session, submitted.request_id)
     location = f"/v1/videos/{submitted.request_id}"
     return JSONResponse(body, status_code=202, headers={"Location": location, "Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
-def _charge_output_seconds(session: Session, settings: Settings, tenant: str, spec: VideoRequestSpec) -> None:
-    """In the same transaction as the new row: refused, the row is never committed."""
-    _, own_quota = tenant_limits(session, tenant)
-    quota = own_quota if own_quota is not None else settings.api_daily_output_seconds
-    cost = spec.video_count * spec.target_duration
-    usage = take(session, tenant, "output_seconds", cost, quota, 86400, datetime.now(UTC))
-    if not usage.allowed:
-        raise Problem(
-            429,
-            "Daily Quota Exceeded",
-            f"{cost:g} output seconds asked; {max(0.0, quota - usage.used):g} of {quota:g} left today (UTC)",
-            [("/video_count", "lower video_count or target_duration"), ("/target_duration", "or wait for the reset")],
-            headers={"Retry-After": str(usage.reset_seconds)},
-        )
-
-
 def _not_found(request_id: str) -> Problem:
     return Problem(404, "Not Found", f"no request with id {request_id!r}")
 
 
-@router.get("/videos/{request_id}")
+@router.get("/videos/{request_id}", responses={**UNKNOWN, 304: {"description": "Not Modified"}})
 def get_video(
     request: Request,
     request_id: str,
@@ -205,10 +166,16 @@ def list_videos(
     principal: Reader,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     after: Annotated[str | None, Query(max_length=64, description="the last id of the previous page")] = None,
-    status: Annotated[str | None, Query(max_length=200, description="comma-separated statuses")] = None,
-    created_after: Annotated[datetime | None, Query()] = None,
+    status: Annotated[
+        str | None,
+        Query(max_length=200, description="comma-separated statuses", json_schema_extra={"pattern": STATUS_FILTER}),
+    ] = None,
+    created_after: Annotated[
+        str | None, Query(max_length=40, description="RFC 3339, with its offset", json_schema_extra=DATE_TIME)
+    ] = None,
 ) -> Response:
-    statuses = [part.strip() for part in (status or "").split(",") if part.strip()]
+    statuses = status.split(",") if status is not None else []
+    since = utc_moment("created_after", created_after) if created_after is not None else None
     unknown = [name for name in statuses if name not in REQUEST_STATUSES]
     if unknown:
         raise Problem(
@@ -216,7 +183,7 @@ def list_videos(
         )
     try:
         with session_scope(settings_of(request).database_url.get_secret_value()) as session:
-            page, cursor = page_requests(session, principal.reads_as, statuses, created_after, after, limit)
+            page, cursor = page_requests(session, principal.reads_as, statuses, since, after, limit)
     except RequestNotFound:
         raise Problem(400, "Bad Request", "the cursor names no request", [("/after", "unknown id")]) from None
     headers = {}
@@ -227,7 +194,19 @@ def list_videos(
     return JSONResponse({"requests": page, "next": cursor}, headers=headers)
 
 
-@router.get("/videos/{request_id}/events")
+def utc_moment(field: str, text: str) -> datetime:
+    """An RFC 3339 date-time as UTC (the database compares in UTC); anything else, a number included (which FastAPI
+    would take as a Unix time), is a 400 problem naming the field."""
+    try:
+        if not RFC3339.match(text):
+            raise ValueError(text)
+        return datetime.fromisoformat(text.upper()).astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: an offset that moves year 1 or 9999 out of range
+        example = "give an RFC 3339 date-time such as 2026-01-31T08:00:00Z"
+        raise Problem(400, "Bad Request", f"{field}: {example}", [(f"/{field}", example)]) from None
+
+
+@router.get("/videos/{request_id}/events", responses={**UNKNOWN, 200: {"content": {"text/event-stream": {}}}})
 def video_events(
     request: Request,
     request_id: str,
@@ -265,7 +244,9 @@ def _stream(url: str, request_id: str, after: int, tenant: str | None) -> Iterat
         time.sleep(SSE_POLL_SECONDS)
 
 
-@router.get("/videos/{request_id}/outputs/{variant}/{name}", status_code=302, response_class=RedirectResponse)
+@router.get(
+    "/videos/{request_id}/outputs/{variant}/{name}", status_code=302, response_class=RedirectResponse, responses=UNKNOWN
+)
 def video_output(request: Request, request_id: str, variant: int, name: str, principal: Reader) -> RedirectResponse:
     """302 to a fresh presigned URL of `video`, `cover`, `cover.<platform>`, `subtitles.srt` or `subtitles.ass`."""
     try:
@@ -278,13 +259,13 @@ def video_output(request: Request, request_id: str, variant: int, name: str, pri
     return RedirectResponse(store_of(request).url(key, expires_in=URL_SECONDS), status_code=302)
 
 
-@router.post("/videos/{request_id}/cancel")
+@router.post("/videos/{request_id}/cancel", responses=problem_responses(404, 409))
 def cancel_video(request: Request, request_id: str, principal: Submitter) -> Response:
     """What `video-assets cancel` does to the request row; a run in flight stops itself at its next step."""
     return _act(request, request_id, principal, cancel_request)
 
 
-@router.post("/videos/{request_id}/retry", status_code=202)
+@router.post("/videos/{request_id}/retry", status_code=202, responses=problem_responses(404, 409))
 def retry_video(request: Request, request_id: str, principal: Submitter) -> Response:
     """Back to pending for the request sensor, from the stage it stopped at."""
     return _act(request, request_id, principal, retry_request, 202)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The production topology on one machine, without Docker (DESIGN §7): Postgres (Dagster's instance and our system of
-# record, in two databases), an S3 server, the gRPC code server, the webserver and the daemon, each in the background
+# record, in two databases), an S3 server, the gRPC code server, the webserver, the daemon and the HTTP API, each in the background
 # in its own process group, with VIDEO_ASSETS_MODE=production.
 #
 #   scripts/prod.sh up       start everything; returns once the webserver answers and the daemon heartbeats
@@ -37,9 +37,10 @@ PG=$PROD/pg
 WEB_PORT=${VIDEO_ASSETS_PROD_WEB_PORT:-3000}
 START_TIMEOUT=${VIDEO_ASSETS_PROD_START_TIMEOUT:-180}
 STOP_TIMEOUT=30
-# Signalled in this order, the daemon first so that it launches no run while the code server stops; Postgres goes last.
+# Signalled in this order: the API first so that no client adds a request while the rest stops, then the daemon so
+# that it launches no run while the code server stops; Postgres goes last.
 QUEUES=(video_processing video_generation maintenance)
-STOP_ORDER=(daemon webserver code-server "${QUEUES[@]/#/worker-}" s3 postgres)
+STOP_ORDER=(api daemon webserver code-server "${QUEUES[@]/#/worker-}" s3 postgres)
 
 say() { echo "prod: $*" >&2; }
 
@@ -52,6 +53,7 @@ record() { echo "$1 $2" >>"$PIDS"; }
 # A recorded pid is only ours while it still runs the command we started (pids are recycled).
 declare -A MARKERS=(
   [postgres]=postgres [s3]=moto_server [code-server]=code-server [webserver]=dagster-webserver [daemon]=dagster-daemon
+  [api]="video-assets api"
 )
 for queue in "${QUEUES[@]}"; do MARKERS[worker-$queue]="dagster-celery worker start"; done
 ours() {
@@ -287,6 +289,7 @@ cmd_status() {
     printf '%-12s %-8s %s\n' "$name" "$pid" "$state"
   done <"$PIDS"
   [ "$all" -eq 0 ] && echo "web          http://127.0.0.1:$(sed -n 's/^VIDEO_ASSETS_PROD_WEB_PORT=//p' "$ENV_FILE")"
+  [ "$all" -eq 0 ] && echo "api          $(sed -n 's/^VIDEO_ASSETS_API_URL=//p' "$ENV_FILE")"
   return "$all"
 }
 
@@ -315,8 +318,8 @@ cmd_up() {
 
   local dagster_db=${VIDEO_ASSETS_PROD_DAGSTER_DB:-dagster} app_db=${VIDEO_ASSETS_PROD_DB:-video_assets}
   local s3_port code_port pg_host pg_port pg_user pg_password
-  local cluster_port
-  read -r s3_port code_port cluster_port <<<"$(free_ports 3)"
+  local cluster_port api_port
+  read -r s3_port code_port cluster_port api_port <<<"$(free_ports 4)"
   start s3 "$BIN/moto_server" -H 127.0.0.1 -p "$s3_port" # it starts while the cluster is initialised
   if [ -n "${VIDEO_ASSETS_PROD_DATABASE_SERVER:-}" ]; then
     eval "$("$PY" - <<'EOF'
@@ -370,6 +373,9 @@ EOF
     AWS_ACCESS_KEY_ID=video-assets-local
     AWS_SECRET_ACCESS_KEY=video-assets-local-secret
     "VIDEO_ASSETS_PROD_WEB_PORT=$WEB_PORT"
+    VIDEO_ASSETS_API_HOST=127.0.0.1
+    "VIDEO_ASSETS_API_PORT=$api_port"
+    "VIDEO_ASSETS_API_URL=http://127.0.0.1:$api_port"
   )
   if [ "${VIDEO_ASSETS_EXECUTOR:-}" = celery ]; then
     settings+=("VIDEO_ASSETS_CELERY_BROKER=${VIDEO_ASSETS_CELERY_BROKER:-redis://127.0.0.1:6379/0}")
@@ -433,6 +439,8 @@ if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
     s3.create_bucket(Bucket=bucket)
 EOF
   say "S3: moto_server on port $s3_port, bucket $VIDEO_ASSETS_S3_BUCKET"
+  # The HTTP API only writes request rows (the daemon's request sensor launches them): it needs the migrated schema.
+  start api "$BIN/video-assets" api
 
   # Polled through the logs and HTTP: a `dagster` CLI call per poll costs seconds of imports.
   wait_for code-server "$LOGS/code-server.log" "loaded code on port $code_port" \
@@ -446,6 +454,8 @@ EOF
   location=$(location_state)
   [ "$location" = loaded ] || die "the code location did not load: $location" "$LOGS/code-server.log"
   wait_for daemon "$LOGS/daemon.log" "heartbeats from every daemon" daemons_healthy
+  wait_for api "$LOGS/api.log" "answer on port $api_port" http_ok "$VIDEO_ASSETS_API_URL/healthz"
+  say "HTTP API: $VIDEO_ASSETS_API_URL"
   [ "${VIDEO_ASSETS_EXECUTOR:-}" = celery ] && start_workers
   say "up: http://127.0.0.1:$WEB_PORT (settings: $ENV_FILE, pids: $PIDS, logs: $LOGS/)"
 }

@@ -1,5 +1,5 @@
-"""`video-assets`: submit, status, list, run, retry, cancel, reconcile, dead-letters and db, over the same settings as
-the Dagster resources."""
+"""`video-assets`: submit, status, vendors, list, run, retry, cancel, reconcile, dead-letters and db, over the same
+settings as the Dagster resources."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from video_assets.db.repository import RequestNotFound, get_request, list_dead_l
 from video_assets.listing_table import format_listing
 from video_assets.request_json import RequestRejected, load_request
 from video_assets.request_schema import VideoRequestSpec
+from video_assets.resilience import breaker_states
+from video_assets.resilience.report import breaker_json, format_breakers
 from video_assets.service import ListFilterError, list_requests, parse_span
 from video_assets.service.requests import RequestRefused, StateConflict, retry_refusal, submit_request
 from video_assets.settings import Settings, SettingsError, load_settings
@@ -149,7 +151,20 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     ensure_schema(settings)
     with session_scope(settings.database_url.get_secret_value()) as session:
         report = request_report(session, args.request_id)
-    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else format_report(report))
+    # A request waiting on a vendor shows why: the breakers that are open now.
+    down = [state for state in breaker_states(settings.database_url.get_secret_value()) if state.state == "open"]
+    if args.json:
+        print(json.dumps({**report, "vendors_down": [breaker_json(s) for s in down]}, ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report) + (f"\nvendors down:\n{format_breakers(down)}" if down else ""))
+    return 0
+
+
+def cmd_vendors(args: argparse.Namespace, settings: Settings) -> int:
+    """Every vendor's circuit breaker: state, consecutive failures, when it opened and when it probes next."""
+    ensure_schema(settings)
+    states = breaker_states(settings.database_url.get_secret_value())
+    print(json.dumps([breaker_json(s) for s in states], indent=2) if args.json else format_breakers(states))
     return 0
 
 
@@ -236,7 +251,7 @@ def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
     from sensors.launch import local_instance
     from video_assets.definitions import defs
 
-    with local_instance(settings) as instance:
+    with local_instance(settings) as instance, run_log(settings, args.command, args.verbose):
         result = defs.resolve_job_def("reconcile_job").execute_in_process(instance=instance, raise_on_error=False)
     _print_step_metadata(result)
     return 0 if result.success else 1
@@ -250,7 +265,7 @@ def cmd_housekeeping(args: argparse.Namespace, settings: Settings) -> int:
     from video_assets.definitions import defs
 
     run_config = {"ops": {"expire_temp_dirs": {"config": {"grace_seconds": args.grace_seconds}}}}
-    with local_instance(settings) as instance:
+    with local_instance(settings) as instance, run_log(settings, args.command, args.verbose):
         job = defs.resolve_job_def("housekeeping_job")
         result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
     _print_step_metadata(result)
@@ -360,7 +375,7 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
     ensure_schema(settings)
     from video_assets.api.server import serve
 
-    serve(settings)
+    serve(settings.model_copy(update={"api_host": args.host}) if args.host else settings)
     return 0
 
 
@@ -404,6 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("request_id")
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=cmd_status)
+    vendors = commands.add_parser("vendors", help="each vendor's circuit breaker: state, failures, opened at")
+    vendors.add_argument("--json", action="store_true")
+    vendors.set_defaults(handler=cmd_vendors)
     listing = commands.add_parser("list", help="requests with status, stage, age and title, and counts per status")
     listing.add_argument("--status", action="append", default=[], help="only these statuses (repeat or comma-join)")
     listing.add_argument("--since", help="only requests created within this span: 90s, 30m, 2h, 7d, 1w")
@@ -425,9 +443,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(*VERBOSE_FLAGS, **VERBOSE_OPTION)
     demo.set_defaults(handler=cmd_demo)
     reconcile = commands.add_parser("reconcile", help="one pass of the external-merge reconcile job, in-process")
+    reconcile.add_argument(*VERBOSE_FLAGS, **VERBOSE_OPTION)
     reconcile.set_defaults(handler=cmd_reconcile)
     housekeeping = commands.add_parser("housekeeping", help="one run of the housekeeping job, in-process")
     housekeeping.add_argument("--grace-seconds", type=int, default=600)
+    housekeeping.add_argument(*VERBOSE_FLAGS, **VERBOSE_OPTION)
     housekeeping.set_defaults(handler=cmd_housekeeping)
     letters = commands.add_parser("dead-letters", help="list dead letters (failed runs to replay with retry)")
     letters.add_argument("--all", action="store_true", help="include resolved ones")
@@ -444,6 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
     feeds.add_argument("action", choices=["poll", "list"])
     feeds.set_defaults(handler=cmd_feeds)
     api = commands.add_parser("api", help="serve the HTTP API on VIDEO_ASSETS_API_HOST:VIDEO_ASSETS_API_PORT")
+    api.add_argument("--host", default="", help="listen on this address instead of VIDEO_ASSETS_API_HOST")
     api.set_defaults(handler=cmd_api)
     keys = commands.add_parser("keys", help="API keys: create (printed once), list, revoke PREFIX, rotate PREFIX")
     keys.add_argument("action", choices=["create", "list", "revoke", "rotate"])

@@ -38,7 +38,7 @@ from tests.deploy.compose import (
 
 SCHEMA = Path(__file__).with_name("compose-spec.json")
 CELERY_WORKERS = {"worker-video-processing", "worker-video-generation", "worker-maintenance"}
-EXPECTED_SERVICES = {"postgres", "minio", "minio-init", "migrate", "user-code", "webserver", "daemon", "cli"}
+EXPECTED_SERVICES = {"postgres", "minio", "minio-init", "migrate", "user-code", "webserver", "daemon", "api", "cli"}
 EXPECTED_SERVICES |= CELERY_WORKERS
 LONG_RUNNING_RESTART = {"always", "unless-stopped"}
 PINNED_IMAGE = re.compile(r"^(?P<name>[a-z0-9._/-]+):(?P<tag>[A-Za-z0-9._-]+)@sha256:[0-9a-f]{64}$")
@@ -146,7 +146,7 @@ def test_every_pipeline_setting_reaches_the_services_that_load_our_code(compose:
     # Knobs of the test harness and of `make prod` (scripts/prod.sh), not settings of the pipeline.
     names -= {"VIDEO_ASSETS_TEST_DATABASE_URL", "VIDEO_ASSETS_DATABASE_URL"}
     names = {name for name in names if not name.startswith("VIDEO_ASSETS_PROD_")}
-    for name in ("user-code", "migrate", "cli", *sorted(CELERY_WORKERS)):
+    for name in ("user-code", "migrate", "cli", "api", *sorted(CELERY_WORKERS)):
         env = environment(services(compose)[name])
         missing = sorted(names - set(env))
         assert not missing, f"{name} does not pass {missing}"
@@ -163,9 +163,10 @@ def test_no_password_is_pasted_into_a_url(compose: dict[str, Any]) -> None:
             assert not any(f"${{{name}" in value or f"${name}" in value for name in secret_names), value
 
 
-def test_only_the_loopback_is_published_and_the_webserver_is_on_it(compose: dict[str, Any]) -> None:
+def test_only_the_loopback_is_published_and_the_webserver_and_api_are_on_it(compose: dict[str, Any]) -> None:
     published = {name: service.get("ports") or [] for name, service in services(compose).items()}
-    assert set(name for name, ports in published.items() if ports) == {"webserver"}
+    assert set(name for name, ports in published.items() if ports) == {"webserver", "api"}
+    assert published["api"] == ["127.0.0.1:8080:8080"]
     for name, ports in published.items():
         for port in ports:
             assert isinstance(port, str) and port.startswith("127.0.0.1:"), f"{name} publishes {port!r}"

@@ -11,6 +11,7 @@ import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import boto3
 import pytest
@@ -21,7 +22,11 @@ from sensors.requests import RUN_TIME_LIMIT_SECONDS
 from tests.e2e.deployment import REPO, TERMINAL, Deployment, deployed
 from tests.e2e.graphql import GraphQL
 from tests.harness.processes import process_tree
+from tests.media_samples import photo
 from tests.operations.cli_process import wait_for
+from tests.ui.backfill_dialog import launch_backfill_of_partitions
+from tests.ui.harness import chromium
+from tests.ui.pages import Page
 from video_assets.db.engine import session_scope
 from video_assets.db.models import DeadLetter, RenderedVideo, VideoRequest
 from video_assets.db.repository import list_events
@@ -163,3 +168,76 @@ def test_make_prod_prepares_the_example_request_so_the_readme_commands_work(depl
     assert [path for path in materials if not path.is_file()] == []
     roots = deployment.env["VIDEO_ASSETS_LOCAL_ROOTS"].split(":")
     assert str(REPO / "examples" / "media") in roots
+
+
+def dead_letters_resolved(database_url: str, request_ids: list[str]) -> dict[str, list[bool]]:
+    """Each request's dead letters, as whether each one is resolved."""
+    resolved: dict[str, list[bool]] = {request_id: [] for request_id in request_ids}
+    with session_scope(database_url) as session:
+        rows = session.execute(
+            select(DeadLetter.request_id, DeadLetter.resolved_at).where(DeadLetter.request_id.in_(request_ids))
+        )
+        for request_id, resolved_at in rows:
+            resolved[request_id].append(resolved_at is not None)
+    return resolved
+
+
+def test_an_operator_backfill_clicked_in_chromium_completes_two_dead_lettered_requests_and_names_the_backfill(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    watermark = photo("coffee", deployment.materials / "backfill-watermark.png", size=(200, 200))
+    request_ids = [deployment.submit(f"补跑{index}", watermark={"image_uri": str(watermark)}) for index in range(2)]
+    watermark.unlink()  # gone after submit (which refuses a missing one): every render of both requests fails on it
+
+    def dead_lettered() -> bool:
+        failed = deployment.statuses(request_ids) == dict.fromkeys(request_ids, "failed")
+        # The daemon's dead_letter_sensor writes the letter only once the run has failed for good (no retry to come).
+        letters = dead_letters_resolved(deployment.database_url, request_ids)
+        return failed and all(not all(resolved) for resolved in letters.values())
+
+    wait_for(dead_lettered, 900, "two failed requests with open dead letters")
+    photo("coffee", watermark, size=(200, 200))
+    deployment.graphql("mutation { setNuxSeen }")  # the first-visit newsletter dialog would cover the page
+    screenshots = REPO / "test-output" / "ui" / "backfill"
+    screenshots.mkdir(parents=True, exist_ok=True)
+
+    with chromium(tmp_path / "chromium-profile", tmp_path / "chromedriver.log") as driver:
+        page = Page(driver, deployment.web, screenshots)
+        backfill = launch_backfill_of_partitions(page, "rendered_videos", request_ids)
+
+    print(f"UI backfill {backfill} of two partitions launched in {page.clicks} clicks")
+    wait_for(lambda: set(deployment.statuses(request_ids).values()) <= TERMINAL, 900, "the backfilled requests")
+    wait_for(lambda: deployment.graphql.backfill_status(backfill) != "REQUESTED", 300, "the backfill to finish")
+    assert deployment.statuses(request_ids) == dict.fromkeys(request_ids, "completed")
+    letters = dead_letters_resolved(deployment.database_url, request_ids)
+    assert all(resolved and all(resolved) for resolved in letters.values()), letters
+    runs = deployment.graphql.backfill_runs(backfill)
+    assert sorted(run["tags"]["dagster/partition"] for run in runs) == sorted(request_ids)
+    for run in runs:
+        request_id = run["tags"]["request_id"]
+        assert request_id == run["tags"]["dagster/partition"]
+        with session_scope(deployment.database_url) as session:
+            started = [e for e in list_events(session, request_id) if e.kind == "run_started"]
+        [by_backfill] = [e for e in started if e.data.get("backfill_id") == backfill]
+        assert run["runId"] in by_backfill.message and f"backfill {backfill}" in by_backfill.message
+
+
+def test_make_prod_serves_the_http_api_and_it_reports_the_daemon_and_request_sensor_running(
+    deployment: Deployment,
+) -> None:
+    import requests  # only this test speaks HTTP to the deployment outside GraphQL
+
+    api = deployment.env["VIDEO_ASSETS_API_URL"]
+    assert requests.get(f"{api}/healthz", timeout=10).json() == {"status": "ok"}
+
+    def ready() -> bool:  # the request sensor's first tick may come up to one interval after the daemon's heartbeat
+        return requests.get(f"{api}/readyz", timeout=60).status_code == 200
+
+    wait_for(ready, 120, "/readyz to answer 200")
+    answer = requests.get(f"{api}/readyz", timeout=60)
+    assert answer.status_code == 200 and answer.json()["checks"] == {
+        "database": "ok",
+        "object_store": "ok",
+        "dagster_daemon": "ok",
+        "request_sensor": "ok",
+    }, answer.text

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp
 from video_assets.api.middleware import ApiLayer, BodyTooLarge, too_large
 from video_assets.api.openapi import publish_schema
 from video_assets.api.problems import Problem, pointer
-from video_assets.api.routes import batches, catalog, health, videos
+from video_assets.api.routes import batches, catalog, health, uploads, videos
 from video_assets.settings import Settings
 from video_assets.storage import LocalObjectStore, ObjectStore, S3ObjectStore
 
@@ -31,7 +31,7 @@ def build_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="video-assets", version="1", openapi_url="/openapi.json", docs_url="/docs")
     app.state.settings = settings
     app.state.store = cache(lambda: object_store(settings))
-    for router in (health.router, videos.router, batches.router, catalog.router):
+    for router in (health.router, videos.router, batches.router, catalog.router, uploads.router):
         app.include_router(router)
     publish_schema(app)
 

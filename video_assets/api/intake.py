@@ -48,13 +48,13 @@ def parsed_json(text: str, max_depth: int) -> Any:
         raise rejection(rejected) from None
 
 
-def checked_spec(raw: Any) -> VideoRequestSpec:
-    """A request by the schema, and with only materials an HTTP client may name."""
+def checked_spec(raw: Any, tenant: str, settings: Settings) -> VideoRequestSpec:
+    """A request by the schema, and with only materials an HTTP client of `tenant` may name."""
     try:
         spec = spec_from(raw)
     except RequestRejected as rejected:
         raise rejection(rejected) from None
-    problems = remote_material_problems(spec)
+    problems = remote_material_problems(spec, tenant, settings)
     if problems:
         raise refused(422, "Invalid Request", problems)
     return spec

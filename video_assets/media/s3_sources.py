@@ -6,12 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 REQUESTS_PREFIX = "requests/"
+# Objects clients upload through presigned forms (POST /v1/uploads), as `api-uploads/<tenant>/<id>/<name>`. The API
+# lets a tenant name only its own uploads, so ingestion may read any key here.
+UPLOADS_PREFIX = "api-uploads/"
 
 
 @dataclass(frozen=True)
 class S3Sources:
     """`allowed` entries are `bucket` (the whole bucket) or `bucket/prefix/`. In our own store's bucket, keys under
-    `requests/` belong to requests: only the request's own are readable, whatever the entries say."""
+    `requests/` belong to requests: only the request's own are readable, whatever the entries say; keys under
+    `api-uploads/` are readable (their tenant was checked at submit)."""
 
     allowed: tuple[str, ...] = ()
     store_bucket: str = ""
@@ -26,6 +30,8 @@ class S3Sources:
         if bucket == self.store_bucket and key.startswith(REQUESTS_PREFIX):
             own = self.request_id is not None and segments[1] == self.request_id
             return None if own else f"refused {location}: it belongs to another request in the pipeline's own store"
+        if bucket == self.store_bucket and key.startswith(UPLOADS_PREFIX):
+            return None
         if any(_covers(entry, bucket, key) for entry in self.allowed):
             return None
         listed = ", ".join(self.allowed) or "none"

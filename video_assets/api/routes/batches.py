@@ -64,7 +64,7 @@ def submit_batch(
         batch_id = open_batch(session, principal.tenant)
         for position, raw in enumerate(items):
             try:
-                spec = checked_spec(raw)
+                spec = checked_spec(raw, principal.tenant, settings)
                 with session.begin_nested():  # a quota refusal rolls back this item's row alone
                     stored = store_request(session, settings, principal.tenant, spec)
                 record_item(session, batch_id, position, stored.request_id, None)

@@ -52,15 +52,15 @@ Reader = Annotated[Principal, Depends(scoped("read"))]
 Submitter = Annotated[Principal, Depends(scoped("submit"))]
 
 
-def parse_spec(text: str) -> VideoRequestSpec:
-    return checked_spec(parsed_json(text, MAX_JSON_DEPTH))
+def parse_spec(request: Request, principal: Principal, text: str) -> VideoRequestSpec:
+    return checked_spec(parsed_json(text, MAX_JSON_DEPTH), principal.tenant, settings_of(request))
 
 
 @router.post("/videos:validate", openapi_extra=SPEC_BODY, responses=problem_responses(415))
 def validate_video(request: Request, principal: Submitter, text: JsonText) -> dict[str, Any]:
     """A dry run of submit: the problems it would answer with, or none. Nothing is stored."""
     try:
-        spec = parse_spec(text)
+        spec = parse_spec(request, principal, text)
     except Problem as problem:
         if problem.status != 422:  # not a request at all (not JSON, not an object): refused as submit refuses it
             raise
@@ -113,7 +113,7 @@ def submit_video(
 
 def _submitted(request: Request, principal: Principal, text: str) -> JSONResponse:
     settings = settings_of(request)
-    spec = parse_spec(text)
+    spec = parse_spec(request, principal, text)
     with session_scope(settings.database_url.get_secret_value()) as session:
         submitted = store_request(session, settings, principal.tenant, spec)
         request.state.target = submitted.request_id

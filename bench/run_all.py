@@ -16,7 +16,9 @@ sys.path.insert(0, str(HERE.parent))
 BENCHMARKS = (
     "sensor_bench",
     "feed_bench",
+    "api_bench",
     "reconcile_bench",
+    "breaker_bench",
     "ingest_bench",
     "exotic_clip_bench",
     "render_bench",

@@ -52,10 +52,12 @@ def exported(s3_module_store: S3ObjectStore, tmp_path_factory: pytest.TempPathFa
     moving = clip(root / "moving.mp4", 200, 352, seconds=6)
     bars = clip(root / "bars.mp4", 192, 320, seconds=6, source="testsrc")
     picture = photo("astronaut", root / "astronaut.jpg", size=(240, 240))
+    short = clip(root / "short.mp4", 200, 352, seconds=0.8)  # slowed 1.5x, then its last frame held
     scenes = [
         SceneClip(moving, "video", 200, 352, source_duration=6.0, in_point=0.5, narration="one small step"),
         SceneClip(picture, "image", 240, 240, narration="a giant leap"),
         SceneClip(bars, "video", 192, 320, source_duration=6.0, in_point=1.0, out_point=5.0, narration="for all"),
+        SceneClip(short, "video", 200, 352, source_duration=0.8, narration="a short shot, held while this is read"),
     ]
     job = RenderJob(
         scenes=scenes,

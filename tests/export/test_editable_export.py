@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.export.conftest import CANVAS, Exported
+from tests.render.probing import frame_at
 from video_assets.export.jianying import PLACEHOLDER
 from video_assets.render.saved_timeline import SavedScene
 
@@ -35,25 +36,36 @@ def _expected_cuts(exported: Exported) -> list[tuple[int, int]]:
     return list(zip(starts, [*starts[1:], timeline.total_frames], strict=True))
 
 
+def _clips_by_scene(editor: otio.schema.Timeline) -> dict[int, list[otio.schema.Clip]]:
+    """Scene index -> its clips in order (a held clip is its play, then a freeze frame), read from the clip names
+    that both the .otio and the FCP7 XML keep."""
+    grouped: dict[int, list[otio.schema.Clip]] = {}
+    for clip in editor.video_tracks()[0].find_clips():
+        grouped.setdefault(int(clip.name.split()[1]) - 1, []).append(clip)
+    return grouped
+
+
 @pytest.mark.parametrize("file_name", ["timeline.otio", "timeline_fcp7.xml"])
 def test_editor_timelines_match_the_saved_render_timeline_frame_exactly(exported: Exported, file_name: str) -> None:
     saved = exported.timeline
     editor = _editor_timeline(exported, file_name)
     track = editor.video_tracks()[0]
-    clips = list(track.find_clips())
-    assert len(clips) == len(saved.scenes)
-    for scene, clip, (start, end) in zip(saved.scenes, clips, _expected_cuts(exported), strict=True):
-        record = clip.range_in_parent()
-        assert (record.start_time.to_frames(), record.duration.to_frames()) == (start, end - start)
-        first = start - scene.start_frame
-        expected_source = (
-            round(scene.source_time(first, saved.fps) * saved.fps) if scene.media.kind == "video" else first
-        )
-        assert (
-            round(clip.source_range.start_time.value * saved.fps / clip.source_range.start_time.rate) == expected_source
-        )
-        assert clip.source_range.duration.to_frames() == end - start
-        assert clip.source_range.start_time.rate == saved.fps
+    grouped = _clips_by_scene(editor)
+    assert sorted(grouped) == [scene.index for scene in saved.scenes]
+    for scene, (start, end) in zip(saved.scenes, _expected_cuts(exported), strict=True):
+        position = start
+        for clip in grouped[scene.index]:
+            record = clip.range_in_parent()
+            assert record.start_time.to_frames() == position
+            first = position - scene.start_frame
+            expected_source = (
+                round(scene.source_time(first, saved.fps) * saved.fps) if scene.media.kind == "video" else first
+            )
+            assert round(clip.source_range.start_time.to_seconds() * saved.fps) == expected_source
+            assert clip.source_range.duration.to_frames() == record.duration.to_frames()
+            assert clip.source_range.start_time.rate == saved.fps
+            position += record.duration.to_frames()
+        assert position == end
     transitions = [item for item in track if isinstance(item, otio.schema.Transition)]
     assert len(transitions) == len(saved.scenes) - 1
     for transition in transitions:
@@ -146,54 +158,6 @@ def test_jianying_draft_loads_with_pyjianyingdraft_and_is_self_contained(exporte
     assert texts == _srt_texts(exported.unpacked["editor"] / "subtitles.srt")
 
 
-def _frame(path: Path, seconds: float) -> np.ndarray:
-    raw = subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-ss",
-            f"{seconds:.4f}",
-            "-i",
-            str(path),
-            "-frames:v",
-            "1",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "-",
-        ],
-        capture_output=True,
-        check=True,
-        timeout=30,
-    ).stdout
-    probe = (
-        subprocess.run(
-            [
-                "ffprobe",
-                "-v",
-                "error",
-                "-select_streams",
-                "v:0",
-                "-show_entries",
-                "stream=width,height",
-                "-of",
-                "csv=p=0",
-                str(path),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        )
-        .stdout.strip()
-        .split(",")
-    )
-    width, height = int(probe[0]), int(probe[1])
-    return np.frombuffer(raw, np.uint8).reshape(height, width, 3)
-
-
 def _rebuilt(scene: SavedScene, media: Path, source_seconds: float, scene_frame: int) -> np.ndarray:
     width, height = CANVAS
     if scene.media.kind == "still":
@@ -201,7 +165,9 @@ def _rebuilt(scene: SavedScene, media: Path, source_seconds: float, scene_frame:
         still = np.asarray(Image.open(media).convert("RGB"))
         return still[int(y) : int(y) + height, int(x) : int(x) + width]
     assert scene.fit is not None and scene.fit.mode == "cover"
-    picture = Image.fromarray(_frame(media, source_seconds)).resize(scene.fit.scaled, Image.BILINEAR)
+    picture = Image.fromarray(frame_at(media, source_seconds, (scene.media.width, scene.media.height))).resize(
+        scene.fit.scaled, Image.BILINEAR
+    )
     left, top = scene.fit.offset
     return np.asarray(picture)[top : top + height, left : left + width]
 
@@ -211,22 +177,58 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
     return 99.0 if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
-def test_a_frame_rebuilt_from_the_exported_timeline_conforms_to_the_render(exported: Exported) -> None:
+@pytest.mark.parametrize(
+    "slowed",
+    [
+        pytest.param(False, id="clips-and-stills"),
+        # Measured here: the render shows source frame 13 where the timeline says 14 mid-slowdown (19.0 dB), and holds
+        # frame 22 of the clip's 24 where it says 23 (18.6 dB; frame 22 gives 22.4 dB). Strict: a fix must flip it.
+        pytest.param(
+            True,
+            id="slowed-and-held",
+            marks=pytest.mark.xfail(strict=True, reason="the render's fps filter lags the saved slowdown by a frame"),
+        ),
+    ],
+)
+def test_a_frame_rebuilt_from_the_exported_timeline_conforms_to_the_render(exported: Exported, slowed: bool) -> None:
     saved = exported.timeline
     folder = exported.unpacked["editor"]
     editor = _editor_timeline(exported, "timeline.otio")
-    clips = list(editor.video_tracks()[0].find_clips())
     video = exported.result.video_path
-    for scene, clip in zip(saved.scenes, clips, strict=True):
+    clips = [(saved.scenes[index], clip) for index, clips in _clips_by_scene(editor).items() for clip in clips]
+    for scene, clip in [(scene, clip) for scene, clip in clips if (scene.speed != 1.0) == slowed]:
         record = clip.range_in_parent()
         middle = record.start_time.to_frames() + record.duration.to_frames() // 2
         into_clip = middle - record.start_time.to_frames()
+        # A freeze frame is a LinearTimeWarp of 0: its source stays on the held frame.
         speed = next((e.time_scalar for e in clip.effects if isinstance(e, otio.schema.LinearTimeWarp)), 1.0)
         # Half a frame in, on both sides: a seek to a frame's exact start may land on either neighbour.
         source = clip.source_range.start_time.to_seconds() + (into_clip + 0.5) / saved.fps * speed
         scene_frame = middle - scene.start_frame
         rebuilt = _rebuilt(scene, folder / clip.media_reference.target_url, source, scene_frame)
-        rendered = _frame(video, (middle + 0.5) / saved.fps)
+        rendered = frame_at(video, (middle + 0.5) / saved.fps, CANVAS)
         psnr = _psnr(rebuilt, rendered)
-        print(f"scene {scene.index}: {psnr:.1f} dB")
-        assert psnr > MIN_CONFORM_PSNR_DB, f"scene {scene.index}: {psnr:.1f} dB"
+        print(f"{clip.name}: {psnr:.1f} dB")
+        assert psnr > MIN_CONFORM_PSNR_DB, f"{clip.name}: {psnr:.1f} dB"
+
+
+def test_a_short_clip_is_exported_slowed_then_frozen_on_its_last_frame(exported: Exported) -> None:
+    saved = exported.timeline
+    [held_scene] = [scene for scene in saved.scenes if scene.hold_frame(saved.fps) is not None]
+    assert held_scene.speed == pytest.approx(1 / 1.5, abs=1e-3)
+    played, frozen = _clips_by_scene(_editor_timeline(exported, "timeline.otio"))[held_scene.index]
+    [warp] = played.effects
+    assert type(warp) is otio.schema.LinearTimeWarp and warp.time_scalar == pytest.approx(held_scene.speed)
+    [freeze] = frozen.effects
+    assert isinstance(freeze, otio.schema.FreezeFrame)
+    last = held_scene.source_in + held_scene.source_seconds - 1 / saved.fps
+    assert frozen.source_range.start_time.to_seconds() == pytest.approx(last, abs=0.5 / saved.fps)
+    [draft_dir] = [p for p in exported.unpacked["jianying"].iterdir() if p.is_dir()]
+    content = json.loads((draft_dir / "draft_info.json").read_text(encoding="utf-8"))
+    speeds = {speed["id"]: speed["speed"] for speed in content["materials"]["speeds"]}
+    main = next(track for track in content["tracks"] if track["type"] == "video")
+    slowed = [s for s in main["segments"] if speeds[s["extra_material_refs"][0]] == pytest.approx(held_scene.speed)]
+    assert len(slowed) == 1, "the slowed play carries Jianying's speed field"
+    photos = {m["id"] for m in content["materials"]["videos"] if m["type"] == "photo"}
+    after = main["segments"][main["segments"].index(slowed[0]) + 1]
+    assert after["material_id"] in photos, "then the held frame, as a picture"

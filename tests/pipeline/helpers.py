@@ -25,6 +25,7 @@ RENDERED_VIDEOS_METADATA_FIELDS = {
     "request_id",
     "request_title",
     "upstream video_scripts",
+    "downstream editable_exports",
     "request_status",
     "backend",
     "videos_ready",

@@ -64,11 +64,23 @@ def _video_track(timeline: SavedTimeline, media: dict[str, ExportMedia]) -> otio
                     metadata={METADATA_KEY: {"ffmpeg_transition": timeline.transition}},
                 )
             )
-        track.append(_scene_clip(scene, start, end, fps, media[scene.media.key]))
+        track.extend(_scene_clips(scene, start, end, fps, media[scene.media.key]))
     return track
 
 
-def _scene_clip(scene: SavedScene, start: int, end: int, fps: int, medium: ExportMedia) -> otio.schema.Clip:
+def _scene_clips(scene: SavedScene, start: int, end: int, fps: int, medium: ExportMedia) -> list[otio.schema.Clip]:
+    """One clip, or two when the render held the clip's last frame: the (slowed) play, then a freeze frame."""
+    hold = scene.hold_frame(fps)
+    split = end if hold is None else scene.start_frame + hold
+    if split >= end:
+        return [_scene_clip(scene, start, end, fps, medium)]
+    held = _scene_clip(scene, max(start, split), end, fps, medium, held=True)
+    return [held] if split <= start else [_scene_clip(scene, start, split, fps, medium), held]
+
+
+def _scene_clip(
+    scene: SavedScene, start: int, end: int, fps: int, medium: ExportMedia, held: bool = False
+) -> otio.schema.Clip:
     first = start - scene.start_frame  # the scene's frame at its cut: transitions use the frames around it
     if scene.media.kind == "still":
         # A still has no time of its own: its range is counted from 0, as long as the scene shows it.
@@ -79,7 +91,7 @@ def _scene_clip(scene: SavedScene, start: int, end: int, fps: int, medium: Expor
         available = otio.opentime.TimeRange(_frames(0, fps), otio.opentime.RationalTime.from_seconds(duration, fps))
         source_start = otio.opentime.RationalTime.from_seconds(scene.source_time(first, fps), fps)
     clip = otio.schema.Clip(
-        name=f"scene {scene.index + 1}",
+        name=f"scene {scene.index + 1}{' held' if held else ''}",
         media_reference=otio.schema.ExternalReference(target_url=medium.name, available_range=available),
         source_range=otio.opentime.TimeRange(source_start, _frames(end - start, fps)),
         metadata={
@@ -94,7 +106,9 @@ def _scene_clip(scene: SavedScene, start: int, end: int, fps: int, medium: Expor
             }
         },
     )
-    if scene.speed != 1.0:
+    if held:
+        clip.effects.append(otio.schema.FreezeFrame())  # source_time already stops at the last frame
+    elif scene.speed != 1.0:
         clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=scene.speed))
     return clip
 

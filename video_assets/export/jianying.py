@@ -15,6 +15,7 @@ import pyJianYingDraft as draft
 
 from video_assets.export.editors import cut_frames, transition_split
 from video_assets.export.media import ExportMedia
+from video_assets.render.ffmpeg_run import extract_frame
 from video_assets.render.saved_timeline import SavedScene, SavedTimeline
 from video_assets.render.timeline import NARRATION_LEAD
 
@@ -78,9 +79,15 @@ def _add_video(script: draft.ScriptFile, timeline: SavedTimeline, materials: dic
     _, after = transition_split(timeline.transition_frames)
     segments = []
     for scene, (start, end) in zip(timeline.scenes, cut_frames(timeline), strict=True):
-        segment = _scene_segment(scene, start, end, timeline, materials[scene.media.key])
-        segments.append(segment)
-        script.add_segment(segment, "main")
+        hold = scene.hold_frame(fps)
+        split = end if hold is None else min(max(scene.start_frame + hold, start), end)
+        if split > start:
+            segment = _scene_segment(scene, start, split, timeline, materials[scene.media.key])
+            script.add_segment(segment, "main")
+        if split < end:
+            segment = _held_segment(scene, split, end, timeline, materials[scene.media.key])
+            script.add_segment(segment, "main")
+        segments.append(segment)  # the scene's last segment carries the transition into the next
     if timeline.transition_frames:
         kind = FREE_TRANSITIONS.get(timeline.transition, draft.TransitionType.叠化)
         for segment in segments[:-1]:
@@ -112,12 +119,7 @@ def _scene_segment(scene: SavedScene, start: int, end: int, timeline: SavedTimel
                 draft.KeyframeProperty.position_y, time, -(scene.media.height / 2 - y - height / 2) / (height / 2)
             )
         return segment
-    fit_scale = 1.0
-    if scene.fit is not None and scene.fit.mode == "cover":
-        # Jianying contains a picture in the canvas; our cover crop is that, scaled up until no border remains.
-        fit_scale = max(width / scene.media.width, height / scene.media.height) / min(
-            width / scene.media.width, height / scene.media.height
-        )
+    fit_scale = _cover_scale(scene, timeline.canvas)
     source_start = scene.source_time(first, fps)
     segment = draft.VideoSegment(
         draft.VideoMaterial(str(path)),
@@ -130,6 +132,30 @@ def _scene_segment(scene: SavedScene, start: int, end: int, timeline: SavedTimel
     if scene.fit is not None and scene.fit.mode == "contain":
         segment.add_background_filling("blur", blur=0.0625)
     return segment
+
+
+def _held_segment(scene: SavedScene, start: int, end: int, timeline: SavedTimeline, path: Path) -> draft.VideoSegment:
+    """The clip's last frame, held as a picture in the draft's media: Jianying's speed cannot go slow enough."""
+    fps = timeline.fps
+    # Half a frame early: a seek to the last frame's own start, rounded up to milliseconds, finds nothing after it.
+    last = max(scene.source_time(scene.frames, fps) - 0.5 / fps, 0.0)
+    still = extract_frame(path, last, path.with_name(f"{path.stem}-held-{scene.index:02d}.png"))
+    fit = _cover_scale(scene, timeline.canvas)
+    target = draft.Timerange(_us(start, fps), _us(end, fps) - _us(start, fps))
+    return draft.VideoSegment(
+        draft.VideoMaterial(str(still)),
+        target,
+        source_timerange=draft.Timerange(0, target.duration),
+        clip_settings=draft.ClipSettings(scale_x=fit, scale_y=fit),
+    )
+
+
+def _cover_scale(scene: SavedScene, canvas: tuple[int, int]) -> float:
+    """Jianying contains a picture in the canvas; our cover crop is that, scaled up until no border remains."""
+    if scene.fit is None or scene.fit.mode != "cover":
+        return 1.0
+    across, down = canvas[0] / scene.media.width, canvas[1] / scene.media.height
+    return max(across, down) / min(across, down)
 
 
 def _add_narration(script: draft.ScriptFile, timeline: SavedTimeline, materials: dict[str, Path]) -> None:

@@ -16,12 +16,16 @@ from video_assets.storage import ObjectStore, request_key
 
 STAGE = "rendered_videos"
 EXPORT_KINDS = ("jianying", "editor")
+MERGE_DRAFT_SKIPPED = (
+    "not made for a merge vendor's video: the vendor chose its own fit, pans, narration and subtitles, which the "
+    "submitted timeline does not hold, so a draft would not match the video"
+)
 
 
 def export_variant(
     store: ObjectStore, request_id: str, variant_index: int, timeline_key: str, kinds: list[str], workdir: Path
 ) -> dict[str, str]:
-    """Export kind -> object key of the zip written for it."""
+    """Export kind -> object key of the zip written for it; "skipped" names a kind not made, and why."""
     timeline = SavedTimeline.model_validate_json(store.get_bytes(timeline_key))
     media = gather_media(timeline, store, workdir / "media-cache")
     name = f"video_{request_id}_v{variant_index}"
@@ -29,6 +33,9 @@ def export_variant(
     written: dict[str, str] = {}
     for kind in kinds:
         folder = workdir / kind
+        if kind == "jianying" and timeline.source == "merge":
+            written["skipped"] = f"jianying: {MERGE_DRAFT_SKIPPED}"
+            continue
         if kind == "jianying":
             write_jianying_draft(timeline, media, cover, folder, name)
         else:

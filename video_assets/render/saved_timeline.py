@@ -5,6 +5,7 @@ Every medium is named by its object key, never a local path: the timeline outliv
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -78,6 +79,12 @@ class SavedScene(BaseModel):
         played = min(scene_frame / fps * self.speed, max(self.source_seconds - 1 / fps, 0.0))
         return self.source_in + played
 
+    def hold_frame(self, fps: int) -> int | None:
+        """The scene frame from which the clip's last frame is held (graph._fitted_clip's tpad), or None."""
+        if self.media.kind != "video" or self.source_seconds / self.speed >= (self.frames - 0.5) / fps:
+            return None
+        return min(math.ceil((self.source_seconds - 1 / fps) * fps / self.speed - 1e-6), self.frames)
+
     def pan_origin(self, scene_frame: int) -> tuple[float, float]:
         if self.pan is None:
             return 0.0, 0.0
@@ -94,6 +101,8 @@ class SavedMusic(BaseModel):
 
 class SavedTimeline(BaseModel):
     version: int = TIMELINE_VERSION
+    # "merge": the plan submitted to a merge vendor, which chose its own fit, pans, narration and subtitles.
+    source: Literal["render", "merge"] = "render"
     fps: int
     canvas: tuple[int, int]
     total_frames: int

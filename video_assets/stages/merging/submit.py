@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from video_assets.db.engine import session_scope
@@ -19,6 +20,7 @@ from video_assets.media.tools import INPUT_GUARD, file_arg, run_tool
 from video_assets.merge import MergeScene, MergeSubmission, MergeVendorError
 from video_assets.request_schema import VideoRequestSpec
 from video_assets.scripting import Scene
+from video_assets.stages.merge_timeline import save_merge_timeline
 from video_assets.stages.merging.context import MergeContext, require_reachable_store, video_failed
 from video_assets.stages.rendering import VariantRender, script_digest
 from video_assets.storage import request_key
@@ -63,24 +65,61 @@ def submit_variant(
         _set_video(session, request_id, variant_index, script.id, digest, ctx.backend.name, "merging", None, planned)
     scenes = [Scene.model_validate(scene) for scene in script.scenes]
     try:
+        # What the vendor is asked to render, kept so the imported video still gets an editor's package.
+        save_merge_timeline(ctx.database_url, ctx.store, request_id, variant_index, spec, scenes, items)
         submission = _submission(ctx, request_id, variant_index, spec, script.title or spec.title, scenes, items)
         job_id = ctx.backend.submit(submission)
     except Exception as error:  # noqa: BLE001 - classified below: retried, recorded, or left for an operator
         return _submit_failed(ctx, request_id, variant_index, error, final_attempt)
     submitted = utcnow()
+    try:
+        with session_scope(ctx.database_url) as session:
+            holder = _holder_of(session, job_id, request_id, variant_index)
+            if holder is None:
+                session.execute(
+                    update(MergeJob)
+                    .where(MergeJob.request_id == request_id, MergeJob.variant_index == variant_index)
+                    .values(
+                        external_job_id=job_id,
+                        state="pending",
+                        submitted_at=submitted,
+                        deadline=submitted + timedelta(seconds=ctx.deadline_seconds),
+                        updated_at=submitted,
+                    )
+                )
+    except IntegrityError:  # another process recorded the same id between the check and the update
+        holder = "another variant submitted at the same moment"
+    if holder is not None:
+        return _repeated_job_id(ctx, request_id, variant_index, job_id, holder)
+    return VariantRender(variant_index, "merging", None)
+
+
+def _holder_of(session: Session, job_id: str, request_id: str, variant_index: int) -> str | None:
+    """Which other variant the vendor already gave `job_id` to, if any."""
+    holder = session.scalars(
+        select(MergeJob).where(
+            MergeJob.external_job_id == job_id,
+            (MergeJob.request_id != request_id) | (MergeJob.variant_index != variant_index),
+        )
+    ).first()
+    return None if holder is None else f"request {holder.request_id} v{holder.variant_index}"
+
+
+def _repeated_job_id(ctx: MergeContext, request_id: str, variant_index: int, job_id: str, holder: str) -> VariantRender:
+    """A vendor fault: the id already names a job we track, which keeps it. This variant fails with a readable
+    reason and without a vendor id, so `retry` may submit it again."""
+    reason = (
+        f"{ctx.backend.name} answered this submission with job id {job_id}, which it had already issued for "
+        f"{holder}: a vendor fault; the earlier job stays tracked and this variant was not recorded under that id"
+    )
     with session_scope(ctx.database_url) as session:
         session.execute(
             update(MergeJob)
             .where(MergeJob.request_id == request_id, MergeJob.variant_index == variant_index)
-            .values(
-                external_job_id=job_id,
-                state="pending",
-                submitted_at=submitted,
-                deadline=submitted + timedelta(seconds=ctx.deadline_seconds),
-                updated_at=submitted,
-            )
+            .values(state="failed", external_job_id=None, error=reason, updated_at=utcnow())
         )
-    return VariantRender(variant_index, "merging", None)
+        video_failed(session, request_id, variant_index, reason)
+    return VariantRender(variant_index, "failed", reason)
 
 
 def _earlier_submission(job: MergeJob) -> tuple[str, str | None] | None:

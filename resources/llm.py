@@ -6,6 +6,9 @@ from pydantic import Field
 
 from resources.env import FromSettings
 from video_assets.llm import LlmBackend, make_llm_backend
+from video_assets.llm.rate_limit import RateLimiter
+from video_assets.resilience import BreakerPolicy, VendorBreaker
+from video_assets.resilience.breaker import DEFAULT_PATIENCE_SECONDS
 from video_assets.settings import Settings
 
 
@@ -24,6 +27,9 @@ class LlmResource(FromSettings):
     tokens_per_minute: float = 200_000.0
     workers: int = 4
     max_failed_share: float = 0.9
+    # Where the LLM's circuit breaker keeps the state every worker shares; empty: no breaker (offline, one-off use).
+    database_url: str = Field("", repr=False)
+    patience_seconds: float = DEFAULT_PATIENCE_SECONDS
 
     def settings_fields(self, settings: Settings) -> dict[str, Any]:
         return {
@@ -35,6 +41,8 @@ class LlmResource(FromSettings):
             "requests_per_minute": settings.llm_requests_per_minute,
             "tokens_per_minute": settings.llm_tokens_per_minute,
             "workers": settings.llm_workers,
+            "database_url": settings.database_url.get_secret_value(),
+            "patience_seconds": settings.llm_patience_seconds,
         }
 
     def client(self) -> LlmBackend:
@@ -51,4 +59,14 @@ class LlmResource(FromSettings):
             max_retries=self.max_retries,
             requests_per_minute=self.requests_per_minute,
             tokens_per_minute=self.tokens_per_minute,
+            **self._shared_state(),
         )
+
+    def _shared_state(self) -> dict[str, Any]:
+        """The breaker and rate limits every worker shares through the database, when there is one."""
+        if not self.database_url:
+            return {}
+        return {
+            "breaker": VendorBreaker(self.database_url, "llm", BreakerPolicy(patience_seconds=self.patience_seconds)),
+            "limiter": RateLimiter.shared(self.database_url, "llm", self.requests_per_minute, self.tokens_per_minute),
+        }

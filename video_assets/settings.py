@@ -119,6 +119,9 @@ class Settings(ModeSettings):
     llm_requests_per_minute: float = Field(60.0, description="client-side request rate limit")
     llm_tokens_per_minute: float = Field(200_000.0, description="client-side token rate limit")
     llm_workers: int = Field(4, description="parallel material analyses per step")
+    llm_patience_seconds: float = Field(
+        600.0, description="an LLM outage shorter than this fails no request; longer, the requests that wait fail"
+    )
 
     tts_backend: Literal["espeak", "openai", "edge"] = Field(
         "espeak", description="`espeak` (offline), `openai`, or `edge` (extra `edge`)"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,18 @@ class ScriptedResponse:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    drip_seconds: float = 0.0  # > 0: the body is sent one byte per `drip_seconds`, as a hung proxy might
+
+
+def dripping(response: ScriptedResponse, seconds: float) -> ScriptedResponse:
+    """`response`, with its body sent one byte every `seconds` (about as long as never ending, for a test)."""
+    return ScriptedResponse(response.status, response.body, response.headers, drip_seconds=seconds)
+
+
+def with_usage(response: ScriptedResponse, total_tokens: int) -> ScriptedResponse:
+    """`response` reporting `total_tokens` of usage, whatever the call really cost."""
+    usage = {"prompt_tokens": 0, "completion_tokens": total_tokens, "total_tokens": total_tokens}
+    return ScriptedResponse(response.status, {**response.body, "usage": usage}, response.headers)
 
 
 def chat_reply(content: str) -> ScriptedResponse:
@@ -114,7 +127,16 @@ class FakeOpenAIServer:
                 for name, value in scripted.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(payload)
+                if scripted.drip_seconds <= 0:
+                    self.wfile.write(payload)
+                    return
+                try:
+                    for index in range(len(payload)):
+                        self.wfile.write(payload[index : index + 1])
+                        self.wfile.flush()
+                        time.sleep(scripted.drip_seconds)
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the client gave up on the drip: the scenario, not a bug
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keeps test output quiet
                 return

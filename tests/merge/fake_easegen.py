@@ -31,14 +31,15 @@ from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-Outcome = Literal["done", "failed", "running", "forgotten", "rejected"]
+Outcome = Literal["done", "failed", "running", "forgotten", "rejected", "odd"]
 INTERNAL_ERROR = '{"detail": "Internal Server Error"}'
 NOT_FOUND = '{"detail": "Not Found"}'
 
 
 @dataclass(frozen=True)
 class Behaviour:
-    """What one submitted job does. Build it with done(), failed(), never_finishes(), forgotten() or rejected()."""
+    """What one submitted job does. Build it with done(), done_at(), failed(), never_finishes(), forgotten(),
+    rejected() or odd_status()."""
 
     outcome: Outcome
     polls: int = 1
@@ -48,6 +49,8 @@ class Behaviour:
     subtitles: str | None = None
     duration: float | None = None
     message: str | None = None
+    video_url: str | None = None  # sent as merge_video verbatim, instead of a served file's URL
+    status_code: Any = None
 
 
 def done(
@@ -60,6 +63,16 @@ def done(
     """Status 2 from the `polls`-th status call on. `video`, `thumbnail` and `subtitles` name files under
     `{base_url}/files/`; serve them with serve_file() (an unserved name answers 404, to test a broken result)."""
     return Behaviour("done", polls, video=video, thumbnail=thumbnail, subtitles=subtitles, duration=duration)
+
+
+def done_at(video_url: str, polls: int = 1) -> Behaviour:
+    """Status 2 with `merge_video` set to `video_url` as given (a hostile vendor's `file://...`, another host)."""
+    return Behaviour("done", polls, thumbnail=None, duration=2.0, video_url=video_url)
+
+
+def odd_status(code: Any, polls: int = 1) -> Behaviour:
+    """From the `polls`-th status call on, the job's entry carries `status` = `code`, which is not in the protocol."""
+    return Behaviour("odd", polls, status_code=code)
 
 
 def failed(polls: int = 1, reasons: str | list[str] | None = "merge failed") -> Behaviour:
@@ -128,6 +141,7 @@ class FakeEasegen:
         self._status_delay = 0.0
         self._submit_delay = 0.0
         self._next_id = 1001
+        self._repeated_ids: list[str] = []
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._server = _Server(self)
@@ -168,6 +182,12 @@ class FakeEasegen:
         with self._lock:
             self._submit_delay = seconds
 
+    def repeat_ids(self, *job_ids: str) -> None:
+        """Answer later submissions with these ids again (a vendor bug): each is repeated by the first accepted
+        submission after the vendor issued it to another job."""
+        with self._lock:
+            self._repeated_ids.extend(job_ids)
+
     def serve_file(self, name: str, path: Path) -> str:
         """Serve `path` at `{base_url}/files/{name}`, without authentication like a CDN; returns that URL."""
         self._files[name] = path
@@ -206,9 +226,12 @@ class FakeEasegen:
             behaviour = self._next_behaviour()
             if behaviour.outcome == "rejected":
                 return _Answer(200, json.dumps({"success": False, "message": behaviour.message}), delay)
-            job_id = str(self._next_id)
-            self._next_id += 1
-            self._jobs[job_id] = _Job(behaviour)
+            if self._repeated_ids and self._repeated_ids[0] in self._jobs:
+                job_id = self._repeated_ids.pop(0)
+            else:
+                job_id = str(self._next_id)
+                self._next_id += 1
+                self._jobs[job_id] = _Job(behaviour)
             self.job_ids.append(job_id)
             return _Answer(200, json.dumps({"success": True, "courseMediaId": int(job_id)}), delay)
 
@@ -259,7 +282,9 @@ class FakeEasegen:
         }
         if call < behaviour.polls or behaviour.outcome == "running":
             return row
-        if behaviour.outcome == "failed":
+        if behaviour.outcome == "odd":
+            row.update(status=behaviour.status_code)
+        elif behaviour.outcome == "failed":
             row.update(status=3, failure_reasons=behaviour.reasons)
         elif behaviour.outcome == "done":
             job.finish_time = job.finish_time or time.strftime("%Y-%m-%d %H:%M:%S")
@@ -267,7 +292,7 @@ class FakeEasegen:
                 status=2,
                 completion_percentage=100.0,
                 finish_time=job.finish_time,
-                merge_video=self._url(behaviour.video),
+                merge_video=behaviour.video_url or self._url(behaviour.video),
                 thumbnail=self._url(behaviour.thumbnail),
                 subtitles_url=self._url(behaviour.subtitles),
                 duration=behaviour.duration,

@@ -333,18 +333,40 @@ def test_a_status_answer_slower_than_the_client_timeout_is_a_transient_error_wit
     [
         ("<html>502 Bad Gateway</html>", "HTTP 200 with a body that is not JSON: <html>502 Bad Gateway</html>"),
         ('{"success": false, "detail": "bad ids"}', "expected a JSON array, got {'success': False"),
-        ('[{"status": 2}]', "a result entry has no usable courseMediaId"),
-        ('[{"courseMediaId": "1001", "status": 7}]', "job 1001 has status 7, expected 0, 1, 2 or 3"),
     ],
 )
-def test_a_status_answer_that_is_not_the_protocol_is_permanent(
+def test_a_status_answer_no_job_can_be_read_from_is_transient_so_the_batch_is_asked_again(
     backend: EasegenBackend, easegen: FakeEasegen, body: str, complaint: str
 ) -> None:
     easegen.fail_next_status_calls(1, status=200, body=body)
 
     error = vendor_error(lambda: backend.poll(["1001"]))
 
-    assert not error.transient and complaint in str(error)
+    assert error.transient and is_transient(error) and complaint in str(error)
+
+
+def test_an_unknown_status_makes_only_that_job_unreadable(backend: EasegenBackend, easegen: FakeEasegen) -> None:
+    body = '[{"courseMediaId": "1001", "status": 7}, {"courseMediaId": "1002", "status": 3, "failure_reasons": "x"}]'
+    easegen.fail_next_status_calls(1, status=200, body=body)
+
+    statuses = backend.poll(["1001", "1002", "1003"])
+
+    assert statuses["1001"].state is JobState.UNREADABLE
+    assert statuses["1001"].reason == "Easegen poll: job 1001 has status 7, expected 0, 1, 2 or 3"
+    assert statuses["1002"].state is JobState.FAILED and statuses["1002"].reason == "x"
+    assert statuses["1003"].state is JobState.FAILED and statuses["1003"].reason == "Easegen has no record of this job"
+
+
+def test_an_entry_without_an_id_makes_missing_jobs_unreadable_not_failed(
+    backend: EasegenBackend, easegen: FakeEasegen
+) -> None:
+    easegen.fail_next_status_calls(1, status=200, body='[{"status": 2}, {"courseMediaId": "1002", "status": 1}]')
+
+    statuses = backend.poll(["1001", "1002"])
+
+    assert statuses["1001"].state is JobState.UNREADABLE
+    assert "a result entry has no usable courseMediaId" in (statuses["1001"].reason or "")
+    assert statuses["1002"].state is JobState.RUNNING
 
 
 def test_a_status_call_with_a_wrong_key_is_permanent(easegen: FakeEasegen) -> None:

@@ -113,6 +113,9 @@ class VideoScript(Timestamped, Base):
     prompt_version: Mapped[str | None] = mapped_column(String(64))
     # Title, description and tags per target platform, each within that platform's limits.
     platforms: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What the script was written from (never when): a re-run with the same inputs keeps the script, so the LLM is
+    # not paid again and the video made from it is neither rendered nor submitted again.
+    inputs_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class RenderedVideo(Timestamped, Base):

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx2
 import openai
 
 from video_assets.llm.errors import LlmError
@@ -29,9 +30,11 @@ from video_assets.openai_errors import status_error_text
 from video_assets.platforms import DEFAULT_PLATFORMS, PLATFORMS
 from video_assets.prompts import DESCRIBE_MATERIAL_PROMPT, SEO_PROMPT, WRITE_SCRIPT_PROMPT, render_prompt
 from video_assets.redaction import redact, register_secret
+from video_assets.resilience import NoBreaker, VendorBreaker, VendorOutlasted
 from video_assets.scripting.duration import duration_bounds
 from video_assets.scripting.models import MaterialAnalysis, MaterialBrief, Script, SeoMeta
 from video_assets.scripting.seo_limits import title_limits
+from video_assets.total_deadline import deadline_transport, total_deadline
 
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")
@@ -52,6 +55,7 @@ class OpenAICompatibleBackend:
         text_model: str,
         vision_model: str | None = None,
         timeout: float = 60.0,
+        call_deadline: float = 180.0,
         max_retries: int = 4,
         requests_per_minute: float | None = 60,
         tokens_per_minute: float | None = 200_000,
@@ -60,9 +64,18 @@ class OpenAICompatibleBackend:
         backoff_max_seconds: float = 30.0,
         temperature: float = 0.4,
         sleep: Callable[[float], None] = time.sleep,
+        breaker: VendorBreaker | NoBreaker | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         register_secret(api_key)
-        self._client = openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0)
+        self._breaker = breaker or NoBreaker()
+        # `timeout` bounds each wait for the server; `call_deadline` bounds a whole exchange, which a server
+        # dripping its answer byte by byte would otherwise stretch without end.
+        http_client = httpx2.Client(transport=deadline_transport(), timeout=timeout)
+        self._client = openai.OpenAI(
+            base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0, http_client=http_client
+        )
+        self.call_deadline = call_deadline
         self.text_model = text_model
         self.vision_model = vision_model or text_model
         self.max_retries = max_retries
@@ -70,7 +83,8 @@ class OpenAICompatibleBackend:
         self.backoff_base_seconds = backoff_base_seconds
         self.backoff_max_seconds = backoff_max_seconds
         self.temperature = temperature
-        self._limiter = RateLimiter(requests_per_minute, tokens_per_minute, sleep=sleep)
+        # A shared limiter (RateLimiter.shared) holds the vendor's limits across workers; else this process's own.
+        self._limiter = limiter or RateLimiter(requests_per_minute, tokens_per_minute, sleep=sleep)
         self._sleep = sleep
 
     def describe_material(
@@ -195,35 +209,48 @@ class OpenAICompatibleBackend:
     def _complete(self, call: str, model: str, messages: list[dict[str, Any]], image_count: int) -> str:
         estimated = _estimate_tokens(messages, image_count)
         last_error = ""
-        for attempt in range(1, self.max_retries + 2):
+        attempt = 0
+        while attempt <= self.max_retries:
+            try:
+                self._breaker.admit()
+            except VendorOutlasted as error:
+                raise LlmError(call, attempt, str(error), transient=False) from None
             self._limiter.acquire(estimated)
             try:
-                response = self._client.chat.completions.create(
-                    model=model,
-                    messages=messages,  # type: ignore[arg-type]
-                    response_format={"type": "json_object"},
-                    temperature=self.temperature,
-                )
+                with total_deadline(self.call_deadline):
+                    response = self._client.chat.completions.create(
+                        model=model,
+                        messages=messages,  # type: ignore[arg-type]
+                        response_format={"type": "json_object"},
+                        temperature=self.temperature,
+                    )
             except openai.APIStatusError as error:
                 last_error = status_error_text(error)
                 if error.status_code not in RETRYABLE_STATUS:
+                    self._breaker.succeeded()  # the vendor is up: it answered, and refused this call
                     # `from None`: the SDK error's text is the provider's raw body, which Dagster would store
-                    raise LlmError(call, attempt, last_error, transient=False) from None
+                    raise LlmError(call, attempt + 1, last_error, transient=False) from None
                 retry_after = _retry_after_seconds(error)
             except (openai.APITimeoutError, openai.APIConnectionError) as error:
                 last_error = redact(f"{type(error).__name__}: {error}")
                 retry_after = None
             else:
+                self._breaker.succeeded()
                 usage = response.usage.total_tokens if response.usage else None
                 self._limiter.settle(estimated, usage)
                 content = response.choices[0].message.content if response.choices else None
                 return content or ""
+            if self._breaker.failed(f"{call}: {last_error}"):
+                # The vendor is down for everyone: waiting for it in admit() spends no attempt; patience bounds it.
+                log.warning("LLM call %s failed (%s); the LLM's breaker is open", call, last_error)
+                continue
+            attempt += 1
             if attempt <= self.max_retries:
                 delay = self._backoff(attempt, retry_after)
                 log.warning("LLM call %s attempt %d failed (%s); retrying in %.1fs", call, attempt, last_error, delay)
                 self._sleep(delay)
         # Only retryable errors get here: the endpoint may recover by the time the step runs again.
-        raise LlmError(call, self.max_retries + 1, last_error, transient=True)
+        raise LlmError(call, attempt, last_error, transient=True)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         ceiling = min(self.backoff_max_seconds, self.backoff_base_seconds * 2 ** (attempt - 1))
@@ -263,4 +290,3 @@ def _retry_after_seconds(error: openai.APIStatusError) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None  # an HTTP date; the exponential backoff is good enough then
-

@@ -19,6 +19,9 @@ class JobState(StrEnum):
     RUNNING = "running"  # merging (Easegen 1, IMS Processing)
     DONE = "done"  # result ready (Easegen 2, IMS Success)
     FAILED = "failed"  # the vendor gave up, or has no record of the job (Easegen 3, IMS Failed)
+    # The vendor's entry for the job could not be read (unknown status, malformed row): the job backs off and is asked
+    # again, and its deadline still holds; one bad entry never settles or stops the others.
+    UNREADABLE = "unreadable"
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class MergeVendorError(Exception):
 class MergeBackend(Protocol):
     name: str
     max_batch: int
+    # URLs whose hosts may serve finished results (besides our object store); anything else is refused on import.
+    result_origins: tuple[str, ...]
 
     def submit(self, submission: MergeSubmission) -> str:
         """Hand the timeline over; returns the vendor's job id. Raises MergeVendorError."""

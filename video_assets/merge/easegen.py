@@ -32,9 +32,15 @@ class EasegenBackend:
     max_batch: int = 50
 
     def __init__(
-        self, base_url: str, api_key: str, timeout_seconds: float = 5.0, connect_timeout_seconds: float = 5.0
+        self,
+        base_url: str,
+        api_key: str,
+        timeout_seconds: float = 5.0,
+        connect_timeout_seconds: float = 5.0,
+        result_origins: Sequence[str] = (),
     ) -> None:
         self._base_url = base_url.rstrip("/")
+        self.result_origins = (self._base_url, *result_origins)
         register_secret(api_key)
         self._timeout = (connect_timeout_seconds, timeout_seconds)
         self._session = requests.Session()
@@ -55,20 +61,25 @@ class EasegenBackend:
 
     def poll(self, job_ids: Sequence[str]) -> dict[str, JobStatus]:
         """One JobStatus per distinct id, asked `max_batch` ids per HTTP call; an id missing from the vendor's answer
-        is FAILED. Any failed call raises, so a caller never mistakes an unanswered batch for unknown jobs."""
+        is FAILED. Any failed call raises, so a caller never mistakes an unanswered batch for unknown jobs. An entry
+        that cannot be read makes only its own job UNREADABLE; when an entry names no job, a missing id may be that
+        entry, so missing ids are UNREADABLE too rather than FAILED."""
         wanted = list(dict.fromkeys(job_ids))
         statuses: dict[str, JobStatus] = {}
         for start in range(0, len(wanted), self.max_batch):
             batch = wanted[start : start + self.max_batch]
             answer = self._call("poll", "GET", "/api/mergemedia/result", params={"courseMediaIds": ",".join(batch)})
-            rows = self._rows_by_id(answer)
+            rows, nameless = self._rows_by_id(answer)
             for job_id in batch:
                 row = rows.get(job_id)
-                statuses[job_id] = (
-                    self._status(job_id, row)
-                    if row is not None
-                    else JobStatus(job_id, JobState.FAILED, reason="Easegen has no record of this job")
-                )
+                if row is not None:
+                    statuses[job_id] = self._status(job_id, row)
+                elif nameless:
+                    statuses[job_id] = JobStatus(
+                        job_id, JobState.UNREADABLE, reason=f"Easegen poll: {nameless[0]}; this job's entry may be it"
+                    )
+                else:
+                    statuses[job_id] = JobStatus(job_id, JobState.FAILED, reason="Easegen has no record of this job")
         return statuses
 
     def resubmit(self, job_id: str) -> None:
@@ -132,7 +143,9 @@ class EasegenBackend:
         except ValueError as error:
             raise self._error(
                 f"{what}: HTTP {status} with a body that is not JSON: {_excerpt(response.text)}",
-                transient=False,
+                # A maintenance page is what an outage often looks like. A GET changes nothing at the vendor, so
+                # asking again later is safe; a POST's effect is unknown, so it is not repeated.
+                transient=method == "GET",
                 delivered=None,
             ) from error
 
@@ -151,23 +164,32 @@ class EasegenBackend:
 
     # --- result parsing -------------------------------------------------------------------------------------------
 
-    def _rows_by_id(self, answer: Any) -> dict[str, dict[str, Any]]:
+    def _rows_by_id(self, answer: Any) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        """The entries by job id, and a complaint for each entry that names no job."""
         if not isinstance(answer, list):
-            raise self._protocol_error(f"expected a JSON array, got {_excerpt(repr(answer))}")
+            # Nothing in it can be tied to a job: the whole batch is asked again later (its deadlines still hold).
+            raise self._error(
+                f"Easegen poll (GET /api/mergemedia/result): expected a JSON array, got {_excerpt(repr(answer))}",
+                transient=True,
+                delivered=None,
+            )
         rows: dict[str, dict[str, Any]] = {}
+        nameless: list[str] = []
         for row in answer:
             job_id = _job_id(row.get("courseMediaId")) if isinstance(row, dict) else None
             if job_id is None:
-                raise self._protocol_error(f"a result entry has no usable courseMediaId: {_excerpt(repr(row))}")
-            rows[job_id] = row
-        return rows
+                nameless.append(f"a result entry has no usable courseMediaId: {_excerpt(repr(row))}")
+            else:
+                rows[job_id] = row
+        return rows, nameless
 
     def _status(self, job_id: str, row: dict[str, Any]) -> JobStatus:
         code = row.get("status")
         number = _number(code)
         state = _STATES.get(int(number)) if number is not None and number.is_integer() else None
         if state is None:
-            raise self._protocol_error(f"job {job_id} has status {code!r}, expected 0, 1, 2 or 3")
+            reason = f"Easegen poll: job {job_id} has status {_excerpt(repr(code))}, expected 0, 1, 2 or 3"
+            return JobStatus(job_id, JobState.UNREADABLE, reason=reason, raw=row)
         video_url = _text(row.get("merge_video"))
         reason = None
         if state is JobState.FAILED:
@@ -188,9 +210,6 @@ class EasegenBackend:
             reason=reason,
             raw=row,
         )
-
-    def _protocol_error(self, detail: str) -> MergeVendorError:
-        return self._error(f"Easegen poll (GET /api/mergemedia/result): {detail}", transient=False, delivered=None)
 
 
 def _payload(submission: MergeSubmission) -> dict[str, Any]:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from sqlalchemy import select
 
 from video_assets.db.engine import session_scope
 from video_assets.db.models import VideoScript
 from video_assets.db.repository import append_event
 from video_assets.db.upsert import upsert
 from video_assets.llm import LlmBackend
+from video_assets.prompts import SEO_PROMPT, WRITE_SCRIPT_PROMPT
 from video_assets.request_schema import VideoRequestSpec
 from video_assets.scripting import MaterialBrief, Script, check_coverage, total_duration
 from video_assets.stages.article import stored_article
@@ -71,6 +76,10 @@ def _write_variant(
     """The chosen title is the first SEO candidate no earlier variant of this request already uses. A failure is
     recorded as an event and returned, never raised, so the other variants are still written."""
     style = spec.style_for_variant(index)
+    inputs = _inputs_digest(spec, article_text, briefs, style, index, backend_name, taken_titles)
+    kept = _kept_script(database_url, request_id, index, inputs)
+    if kept is not None:
+        return kept
     try:
         script, script_version = backend.write_script(
             spec.title, article_text, briefs, style, spec.language, spec.target_duration, index
@@ -109,6 +118,48 @@ def _write_variant(
                 "platforms": {name: package.model_dump(mode="json") for name, package in seo.platforms.items()},
                 "backend": backend_name,
                 "prompt_version": f"{script_version}+{seo_version}",
+                "inputs_digest": inputs,
             },
         )
     return VariantOutcome(index, style, script, title, coverage.share_used, None)
+
+
+def _inputs_digest(
+    spec: VideoRequestSpec,
+    article_text: str,
+    briefs: Sequence[MaterialBrief],
+    style: str,
+    index: int,
+    backend_name: str,
+    taken_titles: set[str],
+) -> str:
+    """Everything a variant's script is written from, and nothing about when: equal digests, equal inputs."""
+    inputs = {
+        "title": spec.title,
+        "article": article_text,
+        "language": spec.language,
+        "target_duration": spec.target_duration,
+        "platforms": list(spec.platforms),
+        "tags": list(spec.tags),
+        "style": style,
+        "variant": index,
+        "briefs": [brief.model_dump(mode="json") for brief in briefs],
+        "backend": backend_name,
+        "prompts": [WRITE_SCRIPT_PROMPT, SEO_PROMPT],
+        "taken_titles": sorted(taken_titles),
+    }
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _kept_script(database_url: str, request_id: str, index: int, inputs: str) -> VariantOutcome | None:
+    """The variant's stored script when it was written from the same inputs: a re-run (CLI run or retry, a UI
+    re-execution, a backfill) neither pays the LLM again nor changes what the video is made from."""
+    with session_scope(database_url) as session:
+        row = session.scalars(
+            select(VideoScript).filter_by(request_id=request_id, variant_index=index, inputs_digest=inputs)
+        ).one_or_none()
+        if row is None:
+            return None
+        script = Script(style=row.style, hook=row.hook, scenes=row.scenes)
+        share_used = (row.coverage or {}).get("share_used")
+        return VariantOutcome(index, row.style, script, row.title, share_used, None)

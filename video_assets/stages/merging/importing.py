@@ -15,6 +15,7 @@ from video_assets.media.sniff import IMAGE_TYPES, VIDEO_TYPES
 from video_assets.merge import JobStatus
 from video_assets.render.ffmpeg_run import extract_frame
 from video_assets.stages.merging.context import MergeContext, as_utc
+from video_assets.stages.merging.result_origin import UntrustedResultUrl, require_trusted_result, result_hosts
 from video_assets.stages.rendering import STAGE
 from video_assets.stages.verification import verify_render
 from video_assets.storage import request_key
@@ -32,6 +33,8 @@ def fetch_result(
     cover) under the keys a local render uses."""
     if not status.video_url:
         raise ValueError("the vendor reported the job done without a video URL")
+    hosts = result_hosts(ctx.backend.result_origins, ctx.store)
+    require_trusted_result(status.video_url, hosts, "merge_video")
     folder = ctx.workdir / f"{job.request_id}-v{job.variant_index}"
     result_policy = replace(
         fetch_policy,
@@ -46,7 +49,7 @@ def fetch_result(
     checked = verify_render(video, planned or 0.0)
     if not checked.width or not checked.duration:
         raise ValueError("the vendor's video has no readable video stream")
-    cover = _cover(video, status, folder, fetch_policy, s3_reader)
+    cover = _cover(video, status, folder, fetch_policy, s3_reader, hosts)
 
     def key(name: str) -> str:
         return request_key(job.request_id, STAGE, f"v{job.variant_index}", name)
@@ -72,11 +75,19 @@ def fetch_result(
     }
 
 
-def _cover(video: Path, status: JobStatus, folder: Path, fetch_policy: FetchPolicy, s3_reader: S3Reader | None) -> Path:
-    """The vendor's thumbnail when it gives a readable one, else a frame of the video itself."""
+def _cover(
+    video: Path,
+    status: JobStatus,
+    folder: Path,
+    fetch_policy: FetchPolicy,
+    s3_reader: S3Reader | None,
+    hosts: frozenset[str],
+) -> Path:
+    """The vendor's thumbnail when it gives a readable one from a trusted origin, else a frame of the video itself."""
     if status.thumbnail_url:
         try:
+            require_trusted_result(status.thumbnail_url, hosts, "thumbnail")
             return fetch_material(status.thumbnail_url, folder / "thumbnail", fetch_policy, s3_reader, IMAGE_TYPES).path
-        except MaterialRejected as error:
+        except (MaterialRejected, UntrustedResultUrl) as error:
             log.warning("vendor thumbnail %s refused (%s); using a frame of the video", status.thumbnail_url, error)
     return extract_frame(video, 1.0, folder / "cover.jpg")

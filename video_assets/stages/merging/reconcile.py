@@ -2,6 +2,9 @@
 
 Each finished job is claimed (`pending -> importing`) with a conditional update, so two overlapping passes never
 import the same job twice; a vendor outage only backs the polling off, it never fails a job before its deadline.
+The vendor's answers are untrusted input: an answer that cannot be read backs off the jobs it was about, and a job
+that cannot be settled is reported, never allowed to stop the pass for the others. A cancelled request's jobs are
+settled as `cancelled` and nothing of theirs is imported.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from video_assets.db.engine import session_scope
-from video_assets.db.models import MergeJob, RenderedVideo, utcnow
+from video_assets.db.models import MergeJob, RenderedVideo, VideoRequest, utcnow
 from video_assets.db.repository import set_progress
 from video_assets.db.upsert import upsert
 from video_assets.media import FetchPolicy, S3Reader
@@ -26,6 +29,7 @@ from video_assets.transient import is_transient
 
 IMPORT_CLAIM_SECONDS = 900  # an import still `importing` after this died with its worker and is taken over
 MAX_POLL_BACKOFF_SECONDS = 600
+CANCELLED_REASON = "the request was cancelled; the vendor's result is not imported"
 
 
 @dataclass
@@ -34,6 +38,7 @@ class ReconcileReport:
     still_running: int = 0
     imported: list[tuple[str, int]] = field(default_factory=list)
     failed: list[tuple[str, int, str]] = field(default_factory=list)
+    cancelled: list[tuple[str, int]] = field(default_factory=list)
     poll_errors: list[str] = field(default_factory=list)
     finished_requests: dict[str, str] = field(default_factory=dict)
 
@@ -43,6 +48,7 @@ class ReconcileReport:
             "still_running": self.still_running,
             "imported": [f"{request_id}/v{index}" for request_id, index in self.imported],
             "failed": [f"{request_id}/v{index}: {reason}" for request_id, index, reason in self.failed],
+            "cancelled": [f"{request_id}/v{index}" for request_id, index in self.cancelled],
             "poll_errors": self.poll_errors,
             "finished_requests": self.finished_requests,
         }
@@ -56,14 +62,24 @@ def reconcile_pass(
     report = ReconcileReport()
     now = utcnow()
     jobs = _due_jobs(ctx.database_url, now, limit)
+    cancelled = _cancelled_requests(ctx.database_url, {job.request_id for job in jobs})
+    for job in jobs:
+        if job.request_id in cancelled:
+            _drop_cancelled(ctx.database_url, job, report)
+    jobs = [job for job in jobs if job.request_id not in cancelled]
     touched: set[str] = set()
     for batch in _batches(jobs, max(1, min(ctx.backend.max_batch, 50))):
         statuses = _poll(ctx, batch, now, report)
         for job in batch:
             status = statuses.get(job.external_job_id or "") if statuses is not None else None
-            if _settle(ctx, job, status, now, fetch_policy, s3_reader, report):
+            try:
+                settled = _settle(ctx, job, status, now, fetch_policy, s3_reader, report)
+            except Exception as error:  # noqa: BLE001 - one job that cannot be settled never stops the others
+                report.poll_errors.append(f"job {job.external_job_id}: {type(error).__name__}: {error}")
+                continue
+            if settled:
                 touched.add(job.request_id)
-    for request_id in sorted(touched):
+    for request_id in sorted(touched - _cancelled_requests(ctx.database_url, touched)):
         renders = [
             VariantRender(row.variant_index, row.status, row.reason)
             for row in rendered_rows(ctx.database_url, request_id)
@@ -99,6 +115,27 @@ def _due_jobs(database_url: str, now: datetime, limit: int) -> list[MergeJob]:
         return list(session.scalars(query))
 
 
+def _cancelled_requests(database_url: str, request_ids: set[str]) -> set[str]:
+    if not request_ids:
+        return set()
+    with session_scope(database_url) as session:
+        query = select(VideoRequest.id).where(VideoRequest.id.in_(request_ids), VideoRequest.status == "cancelled")
+        return set(session.scalars(query))
+
+
+def _drop_cancelled(database_url: str, job: MergeJob, report: ReconcileReport) -> None:
+    """Cancel wins: the job is settled without asking the vendor or importing its result."""
+    with session_scope(database_url) as session:
+        result = session.execute(
+            update(MergeJob)
+            .where(MergeJob.id == job.id, MergeJob.state == job.state, MergeJob.updated_at == job.updated_at)
+            .values(state="cancelled", error=CANCELLED_REASON, finished_at=utcnow(), updated_at=utcnow())
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            video_failed(session, job.request_id, job.variant_index, CANCELLED_REASON)
+            report.cancelled.append((job.request_id, job.variant_index))
+
+
 def _batches(jobs: list[MergeJob], size: int) -> Iterable[list[MergeJob]]:
     for start in range(0, len(jobs), size):
         yield jobs[start : start + size]
@@ -107,25 +144,30 @@ def _batches(jobs: list[MergeJob], size: int) -> Iterable[list[MergeJob]]:
 def _poll(
     ctx: MergeContext, batch: list[MergeJob], now: datetime, report: ReconcileReport
 ) -> dict[str, JobStatus] | None:
-    """The vendor's answer for the batch, or None when it could not be asked (the jobs back off and stay pending)."""
+    """The vendor's answer for the batch, or None when it could not be asked or its answer could not be read: the
+    jobs back off and stay pending, and their deadlines still hold."""
     ids = [job.external_job_id for job in batch if job.external_job_id]
     try:
         statuses = ctx.backend.poll(ids)
-    except Exception as error:  # noqa: BLE001 - a vendor outage must never fail a job before its deadline
-        if not is_transient(error):
-            raise
-        report.poll_errors.append(f"{type(error).__name__}: {error}")
+    except Exception as error:  # noqa: BLE001 - an outage or an unreadable answer must never fail a job early
+        problem = f"{type(error).__name__}: {error}"
+        report.poll_errors.append(problem)
         with session_scope(ctx.database_url) as session:
             for job in batch:
-                delay = min(MAX_POLL_BACKOFF_SECONDS, 30 * 2 ** min(job.poll_failures, 10))
-                session.execute(
-                    update(MergeJob)
-                    .where(MergeJob.id == job.id, MergeJob.state == "pending")
-                    .values(poll_failures=job.poll_failures + 1, next_poll_at=now + timedelta(seconds=delay))
-                )
+                _back_off(session, job, now, problem)
         return None
     report.polled += len(ids)
     return statuses
+
+
+def _back_off(session: Session, job: MergeJob, now: datetime, problem: str) -> None:
+    """Ask about the job again later, exponentially later; the problem is kept so a deadline failure can name it."""
+    delay = min(MAX_POLL_BACKOFF_SECONDS, 30 * 2 ** min(job.poll_failures, 10))
+    session.execute(
+        update(MergeJob)
+        .where(MergeJob.id == job.id, MergeJob.state == "pending")
+        .values(poll_failures=job.poll_failures + 1, next_poll_at=now + timedelta(seconds=delay), error=problem)
+    )
 
 
 def _settle(
@@ -144,7 +186,14 @@ def _settle(
         return _fail_job(ctx, job, f"{ctx.backend.name} job {job.external_job_id} failed: {status.reason}", report)
     if as_utc(job.deadline) <= now:
         allowed = round((as_utc(job.deadline) - as_utc(job.submitted_at or job.created_at)).total_seconds())
-        return _fail_job(ctx, job, f"{ctx.backend.name} job {job.external_job_id} timed out after {allowed} s", report)
+        reason = f"{ctx.backend.name} job {job.external_job_id} timed out after {allowed} s"
+        last_problem = status.reason if status is not None and status.state == JobState.UNREADABLE else job.error
+        return _fail_job(ctx, job, reason + (f" (last vendor problem: {last_problem})" if last_problem else ""), report)
+    if status is not None and status.state == JobState.UNREADABLE:
+        report.poll_errors.append(status.reason or f"job {job.external_job_id}: unreadable answer")
+        with session_scope(ctx.database_url) as session:
+            _back_off(session, job, now, status.reason or "the vendor's answer could not be read")
+        return False
     if status is not None:
         report.still_running += 1
         with session_scope(ctx.database_url) as session:
@@ -182,6 +231,17 @@ def _import(
             return False
         return _fail_job(ctx, job, reason, report, claimed=True)
     with session_scope(ctx.database_url) as session:
+        # Locked, so a cancel either lands before this check (and wins) or waits until the import is recorded.
+        request = session.get(VideoRequest, job.request_id, with_for_update=True)
+        if request is not None and request.status == "cancelled":
+            session.execute(
+                update(MergeJob)
+                .where(MergeJob.id == job.id)
+                .values(state="cancelled", error=CANCELLED_REASON, finished_at=utcnow(), updated_at=utcnow())
+            )
+            video_failed(session, job.request_id, job.variant_index, CANCELLED_REASON)
+            report.cancelled.append((job.request_id, job.variant_index))
+            return False
         session.execute(
             update(MergeJob)
             .where(MergeJob.id == job.id)

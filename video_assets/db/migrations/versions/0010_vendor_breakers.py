@@ -1,7 +1,7 @@
 """vendor breakers: circuit breaker rows and rate-limit buckets shared by every worker; script inputs digests
 
 Revision ID: 0010_vendor_breakers
-Revises: 0008_api_batches
+Revises: 0009_api_batches
 Create Date: 2026-12-07 18:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0010_vendor_breakers'
-down_revision = '0008_api_batches'
+down_revision = '0009_api_batches'
 branch_labels = None
 depends_on = None
 

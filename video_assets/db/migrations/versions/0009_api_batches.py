@@ -1,6 +1,6 @@
 """api batches: up to 50 requests submitted in one HTTP call, each item's request id or problem
 
-Revision ID: 0008_api_batches
+Revision ID: 0009_api_batches
 Revises: 0008_render_timeline
 Create Date: 2026-12-12 10:00:00
 """
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_api_batches'
+revision = '0009_api_batches'
 # Chained after the other helper's 0008 so that `upgrade head` has one head; the lead re-chains when committing.
 down_revision = '0008_render_timeline'
 branch_labels = None

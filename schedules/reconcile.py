@@ -1,4 +1,5 @@
-"""Every minute: poll external merge jobs, import finished videos, and record rendered_videos for their requests.
+"""Every minute: poll external merge jobs, import finished videos, and record rendered_videos and editable_exports
+for their requests.
 
 The import is recorded as an `AssetMaterialization` (and the render checks as `AssetCheckEvaluation`s) logged by
 this job's op for the request's partition. That keeps lineage honest: the materialization links to the reconcile
@@ -15,8 +16,11 @@ from resources.database import DatabaseResource
 from resources.ingest import IngestResource
 from resources.merge import MergeResource
 from resources.object_store import ObjectStoreResource
+from video_assets.assets.editable_exports import STAGE as EXPORTS_STAGE
+from video_assets.assets.editable_exports import exports_metadata
 from video_assets.assets.render_reports import render_check_evaluations, rendered_videos_metadata
 from video_assets.db.repository import load_spec, record_dead_letter
+from video_assets.stages.exports import export_request
 from video_assets.stages.merging import MergeContext, ReconcileReport, count_open_jobs, reconcile_pass
 from video_assets.stages.rendering import STAGE
 from video_assets.storage import ObjectStore
@@ -43,6 +47,15 @@ def reconcile_once(
                 context.log.error(f"request_id={request_id} stage=merging status=failed")
             else:
                 _record_rendered_videos(context, database, store, request_id, status)
+                # The pipeline run that submitted the merge is long over; its downstream stage is made here too.
+                exports = export_request(database.url, request_id, store, workdir / "exports" / request_id)
+                context.log_event(
+                    dg.AssetMaterialization(
+                        asset_key=dg.AssetKey(EXPORTS_STAGE),
+                        partition=request_id,
+                        metadata=exports_metadata(request_id, exports),
+                    )
+                )
     return report
 
 

@@ -1,5 +1,7 @@
 """editable_exports: thin glue over stages/exports.py (a Jianying draft and an editor's package per video)."""
 
+from typing import Any
+
 import dagster as dg
 
 from executors.queues import VIDEO_PROCESSING, on_queue
@@ -30,14 +32,18 @@ def editable_exports(
     request_id = context.partition_key
     with stage_workdir(request_id, STAGE) as workdir:
         exports = export_request(database.url, request_id, object_store.store(), workdir)
-    failed = {variant: keys["error"] for variant, keys in exports.items() if "error" in keys}
-    for variant, reason in failed.items():
-        context.log.warning(f"v{variant}: no editable export: {reason}")
-    return dg.MaterializeResult(
-        metadata={
-            "request_id": request_id,
-            "variants_exported": len(exports) - len(failed),
-            "variants_failed": len(failed),
-            "exports": dg.MetadataValue.json({f"v{variant}": keys for variant, keys in exports.items()}),
-        }
-    )
+    for variant, keys in exports.items():
+        if "error" in keys:
+            context.log.warning(f"v{variant}: no editable export: {keys['error']}")
+    return dg.MaterializeResult(metadata=exports_metadata(request_id, exports))
+
+
+def exports_metadata(request_id: str, exports: dict[int, dict[str, str]]) -> dict[str, Any]:
+    """The asset's metadata, the same whether the pipeline or the reconcile job's import made the exports."""
+    failed = sum("error" in keys for keys in exports.values())
+    return {
+        "request_id": request_id,
+        "variants_exported": len(exports) - failed,
+        "variants_failed": failed,
+        "exports": dg.MetadataValue.json({f"v{variant}": keys for variant, keys in exports.items()}),
+    }

@@ -53,7 +53,7 @@ def reconcile_once(
                     dg.AssetMaterialization(
                         asset_key=dg.AssetKey(EXPORTS_STAGE),
                         partition=request_id,
-                        metadata=exports_metadata(request_id, exports),
+                        metadata=exports_metadata(database.url, request_id, exports),
                     )
                 )
     return report

@@ -106,4 +106,9 @@ def test_lineage_links_follow_the_asset_graph_to_the_same_partition(monkeypatch:
         "downstream video_scripts": dg.MetadataValue.url(page.format("video_scripts")),
     }
     assert set(lineage_metadata("media_items", "req_1", "t")) == {"request_title", "downstream media_analyses"}
-    assert set(lineage_metadata("rendered_videos", "req_1", "t")) == {"request_title", "upstream video_scripts"}
+    assert set(lineage_metadata("rendered_videos", "req_1", "t")) == {
+        "request_title",
+        "upstream video_scripts",
+        "downstream editable_exports",
+    }
+    assert set(lineage_metadata("editable_exports", "req_1", "t")) == {"request_title", "upstream rendered_videos"}

@@ -8,7 +8,10 @@ from executors.queues import VIDEO_PROCESSING, on_queue
 from resources.database import DatabaseResource
 from resources.object_store import ObjectStoreResource
 from video_assets.assets.common import stage_workdir
+from video_assets.assets.lineage import lineage_metadata
 from video_assets.assets.rendered_videos import rendered_videos
+from video_assets.db.engine import session_scope
+from video_assets.db.repository import load_spec
 from video_assets.partitions import request_partitions
 from video_assets.stages.exports import export_request
 
@@ -35,13 +38,16 @@ def editable_exports(
     for variant, keys in exports.items():
         if "error" in keys:
             context.log.warning(f"v{variant}: no editable export: {keys['error']}")
-    return dg.MaterializeResult(metadata=exports_metadata(request_id, exports))
+    return dg.MaterializeResult(metadata=exports_metadata(database.url, request_id, exports))
 
 
-def exports_metadata(request_id: str, exports: dict[int, dict[str, str]]) -> dict[str, Any]:
+def exports_metadata(database_url: str, request_id: str, exports: dict[int, dict[str, str]]) -> dict[str, Any]:
     """The asset's metadata, the same whether the pipeline or the reconcile job's import made the exports."""
+    with session_scope(database_url) as session:
+        title = load_spec(session, request_id).title
     failed = sum("error" in keys for keys in exports.values())
     return {
+        **lineage_metadata(STAGE, request_id, title),
         "request_id": request_id,
         "variants_exported": len(exports) - failed,
         "variants_failed": failed,

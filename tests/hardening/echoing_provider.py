@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.llm.fake_openai_server import FakeOpenAIServer
 
 ROUTES = ("/v1/chat/completions", "/v1/audio/speech")
 
@@ -31,26 +32,13 @@ def _html_error(status: int, credentials: str) -> bytes:
     ).encode()
 
 
-class EchoingProvider:
+class EchoingProvider(FakeOpenAIServer):
+    """The OpenAI stand-in's server, with every answer an echoing error (its own handler serves both routes)."""
+
     def __init__(self) -> None:
         self.attempts: Counter[str] = Counter()
-        self.statuses: list[tuple[str, int]] = []
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
-
-    def start(self) -> EchoingProvider:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.answered: list[tuple[str, int]] = []
+        super().__init__()
 
     def answer(self, path: str, body: bytes, credentials: str) -> tuple[int, str, bytes]:
         with self._lock:
@@ -58,7 +46,7 @@ class EchoingProvider:
             self.attempts[digest] += 1
             attempt = self.attempts[digest]
             status = {1: 429, 2: 500}.get(attempt, 401)
-            self.statuses.append((path, status))
+            self.answered.append((path, status))
         html = (path == ROUTES[1]) != (status == 500)
         if html:
             return status, "text/html", _html_error(status, credentials)

@@ -145,7 +145,7 @@ def test_keys_echoed_by_llm_and_tts_providers_are_found_nowhere(provider: Echoin
 
     # The echoes really went through the pipeline: each route answered all three errors and the reasons carry the 401.
     for route in ROUTES:
-        assert {status for path, status in provider.statuses if path == route} == {429, 500, 401}, provider.statuses
+        assert {status for path, status in provider.answered if path == route} == {429, 500, 401}, provider.answered
     assert "HTTP 401" in llm_error and REDACTED in llm_error, llm_error
     assert "401" in tts_error and REDACTED in tts_error, tts_error
 

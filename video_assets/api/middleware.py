@@ -39,7 +39,14 @@ class ApiLayer:
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             await self._send_problem(send, call_id, self._too_large())
             return
-        seen = {"bytes": 0, "status": 0}
+        seen = {"bytes": 0, "status": 0, "audited": False}
+
+        async def audit_once() -> None:
+            # Written before the answer leaves, so a client that reads the audit trail after its answer finds the row.
+            if seen["audited"] or scope["method"] not in CHANGES or not isinstance(state.get("principal"), Principal):
+                return
+            seen["audited"] = True
+            await run_in_threadpool(self._audit, scope, state, call_id, int(seen["status"]))
 
         async def capped_receive() -> Message:
             message = await receive()
@@ -52,15 +59,17 @@ class ApiLayer:
         async def tagged_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 seen["status"] = message["status"]
+                await audit_once()
                 extra = {"X-Request-Id": call_id, **state.get("rate_headers", {})}
                 message["headers"] = list(message.get("headers", [])) + [
                     (name.encode("latin-1"), value.encode("latin-1")) for name, value in extra.items()
                 ]
             await send(message)
 
-        await self.app(scope, capped_receive, tagged_send)
-        if scope["method"] in CHANGES and isinstance(state.get("principal"), Principal):
-            await run_in_threadpool(self._audit, scope, state, call_id, int(seen["status"]))
+        try:
+            await self.app(scope, capped_receive, tagged_send)
+        finally:
+            await audit_once()
 
     def _too_large(self) -> Problem:
         return too_large(self.max_body_bytes)

@@ -48,6 +48,8 @@ class VideoRequest(Timestamped, Base):
     finished_at: Mapped[datetime | None]
     # Touched every few seconds by the process running one of the request's steps (video_assets/heartbeat.py).
     heartbeat_at: Mapped[datetime | None]
+    # The W3C traceparent created at intake: the run and every stage of the request are spans of this one trace.
+    trace_context: Mapped[str | None] = mapped_column(String(64))
 
 
 class MediaItem(Timestamped, Base):

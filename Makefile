@@ -19,7 +19,7 @@ system-deps:
 	@bash scripts/system-deps.sh
 
 test: system-deps venv
-	$(VENV)/bin/pytest -n 2 -q
+	$(VENV)/bin/pytest -n 2 --dist loadfile -q
 	$(VENV)/bin/ruff check .
 
 lint: venv

@@ -48,15 +48,18 @@ def s3_module_store(s3_endpoint: str) -> Iterator[S3ObjectStore]:
 @pytest.fixture(scope="module")
 def exported(s3_module_store: S3ObjectStore, tmp_path_factory: pytest.TempPathFactory) -> Exported:
     root = tmp_path_factory.mktemp("export")
-    # Portrait clips close to the canvas aspect are cover-cropped, so a mid-scene frame can be rebuilt exactly.
+    # Portrait clips close to the canvas aspect are cover-cropped, so every frame can be rebuilt exactly.
+    # testsrc2 changes every frame, so a frame off shows; the narrower clip is cropped off centre.
     moving = clip(root / "moving.mp4", 200, 352, seconds=6)
-    bars = clip(root / "bars.mp4", 192, 320, seconds=6, source="testsrc")
+    narrow = clip(root / "narrow.mp4", 192, 320, seconds=6)
     picture = photo("astronaut", root / "astronaut.jpg", size=(240, 240))
     short = clip(root / "short.mp4", 200, 352, seconds=0.8)  # slowed 1.5x, then its last frame held
     scenes = [
-        SceneClip(moving, "video", 200, 352, source_duration=6.0, in_point=0.5, narration="one small step"),
+        # An in point between two frames: the frame on screen there starts before it.
+        SceneClip(moving, "video", 200, 352, source_duration=6.0, in_point=0.51, narration="one small step"),
         SceneClip(picture, "image", 240, 240, narration="a giant leap"),
-        SceneClip(bars, "video", 192, 320, source_duration=6.0, in_point=1.0, out_point=5.0, narration="for all"),
+        # 1.3 s for a scene of 1.5 s or more (at least 1 s, plus the transition): slowed by less than 1.5x, never held.
+        SceneClip(narrow, "video", 192, 320, source_duration=6.0, in_point=1.0, out_point=2.3, narration="for all"),
         SceneClip(short, "video", 200, 352, source_duration=0.8, narration="a short shot, held while this is read"),
     ]
     job = RenderJob(

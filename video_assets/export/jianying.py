@@ -124,8 +124,9 @@ def _scene_segment(scene: SavedScene, start: int, end: int, timeline: SavedTimel
     segment = draft.VideoSegment(
         draft.VideoMaterial(str(path)),
         target,
+        # No `speed`: given both, pyJianYingDraft recomputes the target from the rounded source and can overlap the
+        # next segment by a microsecond; from the two ranges it derives the speed and keeps the cut where it is.
         source_timerange=draft.Timerange(round(source_start * US), round(target.duration * scene.speed)),
-        speed=scene.speed,
         volume=0.0,  # the clip's own sound is not in the render either
         clip_settings=draft.ClipSettings(scale_x=fit_scale, scale_y=fit_scale),
     )

@@ -17,6 +17,10 @@ from video_assets.render.timeline import NARRATION_LEAD, RenderJob, ScenePlan, T
 
 # Slow a short clip down by up to this factor before holding its last frame.
 MAX_SLOWDOWN = 1.5
+# A clip is decoded from this long before its in point, to find the frame on screen there (sources down to 2 fps).
+SEEK_LOOKBACK = 0.5
+# The in point is written in milliseconds: a cut this far after a frame's start keeps that frame however it rounds.
+CUT_MARGIN = 0.001
 # Where the pan window starts and ends, as fractions of the spare margin; scenes take turns so stills alternate.
 PAN_PATHS = (((0.0, 0.0), (1.0, 1.0)), ((1.0, 0.0), (0.0, 1.0)), ((1.0, 1.0), (0.0, 0.0)), ((0.0, 1.0), (1.0, 0.0)))
 PAN_SECONDS = 6.0
@@ -145,25 +149,40 @@ def _ken_burns(job: RenderJob, index: int, scene: ScenePlan, canvas_image: Path)
     )
 
 
+def clip_slowdown(available: float, needed: float) -> float:
+    """How much a clip window of `available` seconds is slowed to fill `needed`: 1 when it is long enough.
+
+    Rounded as the setpts expression writes it, so that the saved timeline's speed is the one rendered."""
+    return 1.0 if available >= needed else round(min(needed / available, MAX_SLOWDOWN), 4)
+
+
 def _fitted_clip(job: RenderJob, scene: ScenePlan, colour: SourceColour) -> Any:
+    """Output frame n shows the source frame on screen at `in point + n / fps * speed`: SavedScene.source_time.
+
+    Decoding starts SEEK_LOOKBACK before the in point, because `-ss` drops the frame still on screen there (it
+    started earlier); `fps` from time 0 with `round=up` then keeps, for every output frame, the last source frame
+    that started at or before it. Its default `near` rounding shows a slowed or other-rate frame up to half an
+    output frame early, one source frame off the saved timeline."""
     clip = scene.clip
     clip_in, clip_out = clip.window()
     available = clip_out - clip_in
     needed = scene.seconds(job.fps)
-    if available >= needed:
-        stream = _input(clip.media_path, ss=f"{clip_in:.3f}", t=f"{needed + 0.1:.3f}").video
-        stream = stream.filter("setpts", "PTS-STARTPTS")
-    else:
-        # Never a loop (a restarting shot reads as a glitch, its burnt-in clock jumps back): slowed as far as still
-        # looks natural, then its last frame held for the rest, as an editor's freeze frame. One input, one frame kept.
-        slowdown = min(needed / available, MAX_SLOWDOWN)
-        stream = _input(clip.media_path, ss=f"{clip_in:.3f}", t=f"{available:.3f}").video
-        stream = stream.filter("setpts", f"(PTS-STARTPTS)*{slowdown:.4f}")
-        held = needed - available * slowdown
-        if held > 0:
-            stream = stream.filter("tpad", stop_mode="clone", stop_duration=f"{held + 0.1:.3f}")
-    fit = plan_fit(clip.width, clip.height, job.canvas)
-    return _fit(stream, fit, job.canvas, colour.to_output()).filter("fps", job.fps)
+    lead = min(clip_in, SEEK_LOOKBACK)
+    # Never a loop (a restarting shot reads as a glitch, its burnt-in clock jumps back): slowed as far as still
+    # looks natural, then its last frame held for the rest, as an editor's freeze frame. One input, one frame kept.
+    slowdown = clip_slowdown(available, needed)
+    # A slowed clip's last frame is the one on screen an output frame before its out point (SavedScene.source_time):
+    # a frame that starts in that last interval, when the out point falls between frames, is never shown.
+    slowed_window = available - 1 / job.fps + CUT_MARGIN
+    length = lead + (needed + 0.1 if available >= needed else slowed_window)
+    stream = _input(clip.media_path, ss=f"{clip_in - lead:.3f}", t=f"{length:.4f}").video
+    stream = stream.filter("setpts", f"(PTS-{lead:.3f}/TB)*{slowdown:.4f}")
+    held = needed - available * slowdown
+    if held > 0:
+        stream = stream.filter("tpad", stop_mode="clone", stop_duration=f"{held + 0.1:.3f}")
+    # Frames are picked before the fit, so the lookback's frames and a fast source's extra ones are never scaled.
+    stream = stream.filter("fps", job.fps, start_time=0, round="up")
+    return _fit(stream, plan_fit(clip.width, clip.height, job.canvas), job.canvas, colour.to_output())
 
 
 def _fit(stream: Any, fit: Fit, canvas: tuple[int, int], colour: dict[str, str]) -> Any:

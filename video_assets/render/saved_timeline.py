@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from video_assets.render.fit import pan_canvas, plan_fit
-from video_assets.render.graph import DUCK, MAX_SLOWDOWN, PAN_PATHS, PAN_SECONDS
+from video_assets.render.graph import DUCK, PAN_PATHS, PAN_SECONDS, clip_slowdown
 from video_assets.render.subtitles import SubtitleCue
 from video_assets.render.timeline import NARRATION_LEAD, RenderJob, ScenePlan, TimelinePlan
 
@@ -173,7 +173,7 @@ def _scene(job: RenderJob, index: int, scene: ScenePlan, keys: RenderedKeys) -> 
     clip_in, clip_out = clip.window()
     available = clip_out - clip_in
     # graph._fitted_clip: slowed by up to MAX_SLOWDOWN when the window is short, then its last frame held.
-    slowdown = 1.0 if available >= seconds else min(seconds / available, MAX_SLOWDOWN)
+    slowdown = clip_slowdown(available, seconds)
     fit = plan_fit(clip.width, clip.height, job.canvas)
     return saved.model_copy(
         update={

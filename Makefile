@@ -35,8 +35,7 @@ bench: system-deps venv
 # to defaults with a warning; the repo's dagster.yaml is the production instance's (make prod, docker/).
 dev: system-deps venv
 	$(VENV)/bin/video-assets db upgrade
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(VIDEO_ASSETS_HOME)/dagster} bash -c 'mkdir -p $$DAGSTER_HOME && \
-	  { [ -f $$DAGSTER_HOME/dagster.yaml ] || printf "telemetry:\n  enabled: false\n" >$$DAGSTER_HOME/dagster.yaml; } && \
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(VIDEO_ASSETS_HOME)/dagster} bash -c '$(PY) -m video_assets.embedded_instance $$DAGSTER_HOME && \
 	  $(VENV)/bin/dagster dev -h 127.0.0.1 -w workspace.yaml'
 
 # The production topology without Docker: Postgres, S3, code server, webserver and daemon in the background

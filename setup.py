@@ -49,6 +49,17 @@ setup(
         # The HTTP API (video_assets/api): FastAPI on uvicorn.
         "fastapi==0.163.2",
         "uvicorn==0.55.0",
+        # Webhooks signed as Standard Webhooks (video_assets/webhooks).
+        "standardwebhooks==1.1.0",
+        # MCP over Streamable HTTP at /mcp (video_assets/api/mcp_server.py): the 2.x server and client API.
+        "mcp==2.3.0",
+        "jsonschema>=4.20",
+        # Observability: every step log line as JSON (dagster.yaml python_logs), traces per request over OTLP/HTTP.
+        "python-json-logger==4.2.0",
+        "opentelemetry-sdk==1.45.2",
+        "opentelemetry-exporter-otlp-proto-http==1.45.2",
+        # `video-assets exporter`: Prometheus metrics of every stage, the queue and the daemons.
+        "prometheus-client==0.26.0",
     ],
     extras_require={
         "dev": [
@@ -62,6 +73,8 @@ setup(
             "jsonschema>=4",
             # Fuzzes the live API against its /openapi.json (tests/api/test_openapi_conformance.py).
             "schemathesis==4.32.5",
+            # Generates and validates the Grafana dashboard in docker/grafana/ (video_assets/metrics/dashboard.py).
+            "grafana-foundation-sdk==1769699998!10.1.0",
         ],
         "edge": ["edge-tts>=7.0"],
     },

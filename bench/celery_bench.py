@@ -1,7 +1,8 @@
 """Scale-out on Celery with the real Redis broker.
 
 1. Per-step orchestration cost: a chain of 12 no-op steps (bench/noop_steps.py) on the default multiprocess
-   executor (a child process per step) and on the Celery executor (one warm worker), on one instance, same run.
+   executor (a child process per step) and on the Celery executor (one warm worker), on one instance, same run;
+   Celery both at dagster-celery's own 1 s result poll and at the one executors/celery.py sets.
 2. Requests per hour through the whole production topology (`VIDEO_ASSETS_EXECUTOR=celery scripts/prod.sh up`):
    the same batch of requests with one `video_generation` worker, then with two. On a 2-core machine one render
    already keeps both cores busy, so the second worker cannot make it faster; the figure says by how much it
@@ -25,8 +26,10 @@ sys.path.insert(0, str(HERE))
 
 import dagster as dg  # noqa: E402
 import noop_steps  # noqa: E402
+from dagster_celery import core_execution_loop  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from executors.celery import POLL_SECONDS  # noqa: E402
 from tests.e2e.deployment import TERMINAL, Deployment, deployed  # noqa: E402
 from tests.harness.processes import process_tree  # noqa: E402
 from tests.harness.redis_db import empty, free_redis_url  # noqa: E402
@@ -35,6 +38,7 @@ from video_assets.db.models import VideoRequest  # noqa: E402
 
 BIN = Path(sys.executable).parent
 REQUESTS_PER_BATCH = 3
+DAGSTER_CELERY_TICK_SECONDS = 1  # dagster_celery.core_execution_loop.TICK_SECONDS as shipped
 
 
 @contextmanager
@@ -79,17 +83,26 @@ def step_overhead(folder: Path) -> dict[str, float]:
         dg.DagsterInstance.from_config(str(home)) as instance,
         worker("bench_noop", "bench-noop", env, config, folder / "worker.log"),
     ):
-        for name in ("noop_multiprocess", "noop_celery"):
+        # The Celery chain twice: at dagster-celery's own poll tick, then at the one executors/celery.py sets.
+        for label, name, tick in (
+            ("noop_multiprocess", "noop_multiprocess", POLL_SECONDS),
+            ("noop_celery_default_tick", "noop_celery", DAGSTER_CELERY_TICK_SECONDS),
+            ("noop_celery", "noop_celery", POLL_SECONDS),
+        ):
+            core_execution_loop.TICK_SECONDS = tick
             started = time.perf_counter()
             result = dg.execute_job(dg.reconstructable(getattr(noop_steps, name)), instance=instance)
             assert result.success, name
-            seconds[name] = time.perf_counter() - started
+            seconds[label] = time.perf_counter() - started
+        core_execution_loop.TICK_SECONDS = POLL_SECONDS
     empty(broker)
     steps = noop_steps.STEPS + 1
     return {
         "steps": steps,
         "multiprocess_s_per_step": round(seconds["noop_multiprocess"] / steps, 2),
         "celery_s_per_step": round(seconds["noop_celery"] / steps, 2),
+        "celery_poll_s": POLL_SECONDS,
+        "celery_s_per_step_at_default_1s_poll": round(seconds["noop_celery_default_tick"] / steps, 2),
     }
 
 

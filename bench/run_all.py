@@ -15,10 +15,13 @@ sys.path.insert(0, str(HERE.parent))
 
 BENCHMARKS = (
     "sensor_bench",
+    "exporter_bench",
     "feed_bench",
     "api_bench",
     "reconcile_bench",
     "breaker_bench",
+    "tracing_bench",
+    "vendor_outage_bench",
     "ingest_bench",
     "exotic_clip_bench",
     "render_bench",

@@ -10,11 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import dagster as dg
 import yaml
-from dagster_celery import celery_executor
+from dagster_celery import celery_executor, core_execution_loop
 
 from video_assets.settings import Settings, load_settings
+
+# The run worker looks for finished Celery tasks once per tick, and hands out the next steps only after a tick: a
+# chain of steps paid about one tick each. dagster-celery 0.29.27 (pinned) has no setting for it, only this module
+# constant, read at every tick; each look is one GET per step in flight on the result backend.
+POLL_SECONDS = 0.1
+if not hasattr(core_execution_loop, "TICK_SECONDS"):
+    raise ImportError("dagster_celery.core_execution_loop.TICK_SECONDS is gone: see executors/celery.py")
+core_execution_loop.TICK_SECONDS = POLL_SECONDS
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -45,8 +52,3 @@ def _config_at_run_start(_: Any) -> dict[str, Any]:
 
 
 video_assets_celery_executor = celery_executor.configured(_config_at_run_start, name="celery")
-
-
-def executor_for(name: str) -> dg.ExecutorDefinition | None:
-    """None keeps Dagster's default, the multiprocess executor."""
-    return video_assets_celery_executor if name == "celery" else None

@@ -3,6 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from resources.env import FromSettings
 from video_assets.media import FetchPolicy, IngestPolicy, S3Sources
 from video_assets.settings import Settings
@@ -23,6 +25,8 @@ class IngestResource(FromSettings):
     rate_grace_seconds: float = 20.0
     workers: int = 4
     keyframe_count: int = 4
+    # Where each material host's circuit breaker keeps the state every worker shares; empty: no breakers.
+    database_url: str = Field("", repr=False)
 
     def settings_fields(self, settings: Settings) -> dict[str, Any]:
         return {
@@ -35,6 +39,7 @@ class IngestResource(FromSettings):
             "min_bytes_per_second": settings.fetch_min_bytes_per_second,
             "rate_grace_seconds": settings.fetch_rate_grace_seconds,
             "workers": settings.fetch_workers,
+            "database_url": settings.database_url.get_secret_value(),
         }
 
     def policy(self) -> IngestPolicy:
@@ -46,5 +51,6 @@ class IngestResource(FromSettings):
             allow_hosts=frozenset(self.fetch_allow_hosts),
             local_roots=tuple(Path(root) for root in self.local_roots),
             s3=S3Sources(allowed=tuple(self.s3_material_sources), store_bucket=self.store_bucket),
+            breakers_database_url=self.database_url,
         )
         return IngestPolicy(fetch=fetch, keyframe_count=self.keyframe_count)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The production topology on one machine, without Docker (DESIGN §7): Postgres (Dagster's instance and our system of
-# record, in two databases), an S3 server, the gRPC code server, the webserver, the daemon and the HTTP API, each in the background
-# in its own process group, with VIDEO_ASSETS_MODE=production.
+# record, in two databases), an S3 server, the gRPC code server, the webserver, the daemon, the HTTP API, the webhook
+# deliverer, the metrics exporter and Prometheus (their URLs are VIDEO_ASSETS_METRICS_URL and
+# VIDEO_ASSETS_PROMETHEUS_URL in `env`), each in the background in its own process group, with
+# VIDEO_ASSETS_MODE=production.
 #
 #   scripts/prod.sh up       start everything; returns once the webserver answers and the daemon heartbeats
 #   scripts/prod.sh down     stop everything `up` started, and nothing else (idempotent)
@@ -14,7 +16,8 @@
 # Knobs: VIDEO_ASSETS_PROD_WEB_PORT (3000), VIDEO_ASSETS_PROD_DATABASE_SERVER (a postgresql://user:password@host:port
 # server to use instead of a throwaway cluster; its databases are created if missing, never dropped),
 # VIDEO_ASSETS_PROD_DAGSTER_DB / VIDEO_ASSETS_PROD_DB (database names, `dagster` / `video_assets`),
-# VIDEO_ASSETS_PROD_START_TIMEOUT (seconds each process may take to answer, 180). Every other VIDEO_ASSETS_* variable
+# VIDEO_ASSETS_PROD_START_TIMEOUT (seconds each process may take to answer, 180), VIDEO_ASSETS_PROD_SCRAPE_INTERVAL
+# (Prometheus's scrape and rule interval, 5s). Every other VIDEO_ASSETS_* variable
 # of the caller (LLM, TTS, render settings...) is passed on to the processes through the env file.
 #
 # With VIDEO_ASSETS_EXECUTOR=celery, one `dagster-celery` worker per queue is started too (worker-video_processing,
@@ -40,7 +43,7 @@ STOP_TIMEOUT=30
 # Signalled in this order: the API first so that no client adds a request while the rest stops, then the daemon so
 # that it launches no run while the code server stops; Postgres goes last.
 QUEUES=(video_processing video_generation maintenance)
-STOP_ORDER=(api daemon webserver code-server "${QUEUES[@]/#/worker-}" s3 postgres)
+STOP_ORDER=(api webhooks daemon webserver code-server "${QUEUES[@]/#/worker-}" exporter prometheus s3 postgres)
 
 say() { echo "prod: $*" >&2; }
 
@@ -53,7 +56,8 @@ record() { echo "$1 $2" >>"$PIDS"; }
 # A recorded pid is only ours while it still runs the command we started (pids are recycled).
 declare -A MARKERS=(
   [postgres]=postgres [s3]=moto_server [code-server]=code-server [webserver]=dagster-webserver [daemon]=dagster-daemon
-  [api]="video-assets api"
+  [api]="video-assets api" [webhooks]="video-assets webhooks" [exporter]="video-assets exporter"
+  [prometheus]="prometheus --config.file"
 )
 for queue in "${QUEUES[@]}"; do MARKERS[worker-$queue]="dagster-celery worker start"; done
 ours() {
@@ -197,6 +201,30 @@ start_cluster() {
   record postgres "$(head -n 1 "$dir/data/postmaster.pid")"
 }
 
+# The metrics exporter, and Prometheus scraping it with the alert rules of docker/prometheus/rules.yml.
+start_monitoring() {
+  local metrics_port=$1 prometheus_port=$2 prometheus
+  prometheus=$(command -v prometheus) || die "prometheus not found: install it (make system-deps)"
+  start exporter "$BIN/video-assets" exporter
+  cat >"$PROD/prometheus.yml" <<EOF
+global:
+  scrape_interval: ${VIDEO_ASSETS_PROD_SCRAPE_INTERVAL:-5s}
+  evaluation_interval: ${VIDEO_ASSETS_PROD_SCRAPE_INTERVAL:-5s}
+rule_files:
+  - $REPO/docker/prometheus/rules.yml
+scrape_configs:
+  - job_name: video-assets
+    static_configs:
+      - targets: ["127.0.0.1:$metrics_port"]
+EOF
+  start prometheus "$prometheus" --config.file="$PROD/prometheus.yml" --storage.tsdb.path="$PROD/prometheus" \
+    --web.listen-address="127.0.0.1:$prometheus_port"
+  wait_for exporter "$LOGS/exporter.log" "metrics on port $metrics_port" http_ok "$VIDEO_ASSETS_METRICS_URL"
+  wait_for prometheus "$LOGS/prometheus.log" "readiness on port $prometheus_port" \
+    http_ok "$VIDEO_ASSETS_PROMETHEUS_URL/-/ready"
+  say "metrics: $VIDEO_ASSETS_METRICS_URL, Prometheus: $VIDEO_ASSETS_PROMETHEUS_URL"
+}
+
 # One worker per queue, named <queue>-<n>@host in the runs' events, each with the executor's own Celery settings.
 start_workers() {
   local queue concurrency=${VIDEO_ASSETS_PROD_WORKER_CONCURRENCY:-1}
@@ -268,7 +296,7 @@ stop_all() {
   fi
   [ -n "$(pid_of postgres)" ] && remove_cluster
   while read -r name pid; do say "stopped $name ($pid)"; done <"$PIDS"
-  rm -f "$PIDS" "$ENV_FILE" "$PROD/celery.yaml"
+  rm -rf "$PIDS" "$ENV_FILE" "$PROD/celery.yaml" "$PROD/prometheus.yml" "$PROD/prometheus"
 }
 
 running() {
@@ -290,6 +318,8 @@ cmd_status() {
   done <"$PIDS"
   [ "$all" -eq 0 ] && echo "web          http://127.0.0.1:$(sed -n 's/^VIDEO_ASSETS_PROD_WEB_PORT=//p' "$ENV_FILE")"
   [ "$all" -eq 0 ] && echo "api          $(sed -n 's/^VIDEO_ASSETS_API_URL=//p' "$ENV_FILE")"
+  [ "$all" -eq 0 ] && echo "metrics      $(sed -n 's/^VIDEO_ASSETS_METRICS_URL=//p' "$ENV_FILE")"
+  [ "$all" -eq 0 ] && echo "prometheus   $(sed -n 's/^VIDEO_ASSETS_PROMETHEUS_URL=//p' "$ENV_FILE")"
   return "$all"
 }
 
@@ -318,8 +348,8 @@ cmd_up() {
 
   local dagster_db=${VIDEO_ASSETS_PROD_DAGSTER_DB:-dagster} app_db=${VIDEO_ASSETS_PROD_DB:-video_assets}
   local s3_port code_port pg_host pg_port pg_user pg_password
-  local cluster_port api_port
-  read -r s3_port code_port cluster_port api_port <<<"$(free_ports 4)"
+  local cluster_port api_port metrics_port prometheus_port
+  read -r s3_port code_port cluster_port api_port metrics_port prometheus_port <<<"$(free_ports 6)"
   start s3 "$BIN/moto_server" -H 127.0.0.1 -p "$s3_port" # it starts while the cluster is initialised
   if [ -n "${VIDEO_ASSETS_PROD_DATABASE_SERVER:-}" ]; then
     eval "$("$PY" - <<'EOF'
@@ -376,6 +406,10 @@ EOF
     VIDEO_ASSETS_API_HOST=127.0.0.1
     "VIDEO_ASSETS_API_PORT=$api_port"
     "VIDEO_ASSETS_API_URL=http://127.0.0.1:$api_port"
+    VIDEO_ASSETS_METRICS_HOST=127.0.0.1
+    "VIDEO_ASSETS_METRICS_PORT=$metrics_port"
+    "VIDEO_ASSETS_METRICS_URL=http://127.0.0.1:$metrics_port/metrics"
+    "VIDEO_ASSETS_PROMETHEUS_URL=http://127.0.0.1:$prometheus_port"
   )
   if [ "${VIDEO_ASSETS_EXECUTOR:-}" = celery ]; then
     settings+=("VIDEO_ASSETS_CELERY_BROKER=${VIDEO_ASSETS_CELERY_BROKER:-redis://127.0.0.1:6379/0}")
@@ -415,8 +449,9 @@ EOF
 
   # The code server loads while both schemas are migrated: production resources resolve only when a run starts.
   # Dagster's schema is migrated here once, instead of by the webserver and the daemon racing at their startup.
+  # Dagster's own processes log one JSON object per line, like the steps (dagster.yaml python_logs).
   start code-server "$BIN/dagster" code-server start -h 127.0.0.1 -p "$code_port" \
-    -m video_assets.definitions -a defs --location-name video_assets
+    -m video_assets.definitions -a defs --location-name video_assets --log-format json
   "$BIN/video-assets" db upgrade >"$LOGS/migrate.log" 2>&1 &
   local upgrade=$!
   "$BIN/dagster" instance migrate >"$LOGS/dagster-migrate.log" 2>&1 ||
@@ -441,13 +476,15 @@ EOF
   say "S3: moto_server on port $s3_port, bucket $VIDEO_ASSETS_S3_BUCKET"
   # The HTTP API only writes request rows (the daemon's request sensor launches them): it needs the migrated schema.
   start api "$BIN/video-assets" api
+  # The webhook deliverer sends the outbox the API, the sensors and the steps write (video_assets/webhooks).
+  start webhooks "$BIN/video-assets" webhooks deliver
 
   # Polled through the logs and HTTP: a `dagster` CLI call per poll costs seconds of imports.
   wait_for code-server "$LOGS/code-server.log" "loaded code on port $code_port" \
     grep -q "Started Dagster code proxy server" "$LOGS/code-server.log"
   say "code server: location video_assets on port $code_port"
-  start webserver "$BIN/dagster-webserver" -h 127.0.0.1 -p "$WEB_PORT" -w "$PROD/workspace.yaml"
-  start daemon "$BIN/dagster-daemon" run -w "$PROD/workspace.yaml"
+  start webserver "$BIN/dagster-webserver" -h 127.0.0.1 -p "$WEB_PORT" -w "$PROD/workspace.yaml" --log-format json
+  start daemon "$BIN/dagster-daemon" run -w "$PROD/workspace.yaml" --log-format json
   wait_for webserver "$LOGS/webserver.log" "answer on port $WEB_PORT" http_ok "http://127.0.0.1:$WEB_PORT/server_info"
   # The code server also "starts" when the code fails to import; the webserver knows which it was.
   local location
@@ -456,6 +493,8 @@ EOF
   wait_for daemon "$LOGS/daemon.log" "heartbeats from every daemon" daemons_healthy
   wait_for api "$LOGS/api.log" "answer on port $api_port" http_ok "$VIDEO_ASSETS_API_URL/healthz"
   say "HTTP API: $VIDEO_ASSETS_API_URL"
+  wait_for webhooks "$LOGS/webhooks.log" "webhook workers" grep -q "webhook deliverer:" "$LOGS/webhooks.log"
+  start_monitoring "$metrics_port" "$prometheus_port"
   [ "${VIDEO_ASSETS_EXECUTOR:-}" = celery ] && start_workers
   say "up: http://127.0.0.1:$WEB_PORT (settings: $ENV_FILE, pids: $PIDS, logs: $LOGS/)"
 }

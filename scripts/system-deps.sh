@@ -15,6 +15,8 @@ command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2
 command -v runuser >/dev/null || missing+=(util-linux)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
+# `make prod` runs Prometheus from Debian's package; its promtool checks docker/prometheus/ in the tests.
+command -v prometheus >/dev/null && command -v promtool >/dev/null || missing+=(prometheus)
 # The Celery test's broker: the machine's own Redis on 127.0.0.1:6379, or one started below.
 redis_answers() { (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; }
 redis_answers || command -v redis-server >/dev/null || missing+=(redis-server)

@@ -14,11 +14,21 @@ import dagster as dg
 
 from resources.database import DatabaseResource
 from sensors.failures import record_failed_run
-from sensors.requests import IN_FLIGHT, PARTITION_TAG, PIPELINE_JOB, STAGE_ORDER, claim_requests, request_run_tags
+from sensors.requests import (
+    IN_FLIGHT,
+    PARTITION_TAG,
+    PIPELINE_JOB,
+    STAGE_ORDER,
+    TRACE_TAG,
+    claim_requests,
+    request_run_tags,
+)
 from video_assets.db.repository import get_request, mark_queued
+from video_assets.embedded_instance import ensure_instance_yaml
 from video_assets.partitions import request_partitions
 from video_assets.service.requests import cancel_request
 from video_assets.settings import Settings
+from video_assets.tracing import run_span
 
 HOST_TAG = "video_assets/host"
 PID_TAG = "video_assets/pid"
@@ -29,10 +39,7 @@ def local_instance(settings: Settings) -> dg.DagsterInstance:
     if os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
     home = Path(settings.home) / "dagster"
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+    ensure_instance_yaml(home)
     return dg.DagsterInstance.from_config(str(home))
 
 
@@ -82,15 +89,17 @@ def execute_request(
     run_id = str(uuid.uuid4())
     if on_event is not None:
         instance.add_event_listener(run_id, on_event)
-    result = job.execute_in_process(
-        run_id=run_id,
-        partition_key=request_id,
-        instance=instance,
-        raise_on_error=False,
-        # The pid lets housekeeping tell a run that died with this process from one still going.
-        tags=tags | {HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())},
-        asset_selection=[dg.AssetKey(stage) for stage in stages],
-    )
+    # This process sees the whole run, so it records the run's span (the daemon's runs: sensors/run_spans.py).
+    with run_span(tags.get(TRACE_TAG), run_id, request_id):
+        result = job.execute_in_process(
+            run_id=run_id,
+            partition_key=request_id,
+            instance=instance,
+            raise_on_error=False,
+            # The pid lets housekeeping tell a run that died with this process from one still going.
+            tags=tags | {HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())},
+            asset_selection=[dg.AssetKey(stage) for stage in stages],
+        )
     if result.success:
         return True
     failure = result.get_run_failure_event()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -191,9 +192,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 @contextlib.contextmanager
 def run_log(settings: Settings, command: str, verbose: bool = False) -> Iterator[None]:
-    """Dagster's log of the runs started inside (every event, failures with their stack traces) goes to a file
-    under VIDEO_ASSETS_HOME/logs, or with `-v` to stderr; the terminal gets the progress, the report and, for a
-    failed request, one line saying why."""
+    """Dagster's log of the runs started inside (every event, failures with their stack traces, and the steps' JSON
+    lines) goes to a file under VIDEO_ASSETS_HOME/logs, or with `-v` to stderr and stdout; the terminal gets the
+    progress, the report and, for a failed request, one line saying why."""
     if verbose:
         yield
         return
@@ -201,7 +202,7 @@ def run_log(settings: Settings, command: str, verbose: bool = False) -> Iterator
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{command}-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
     print(f"run log: {path}", file=sys.stderr)
-    with path.open("w", encoding="utf-8") as log, contextlib.redirect_stderr(log):
+    with path.open("w", encoding="utf-8") as log, contextlib.redirect_stderr(log), contextlib.redirect_stdout(log):
         yield
 
 
@@ -379,6 +380,32 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_webhooks(args: argparse.Namespace, settings: Settings) -> int:
+    """Send the webhook outbox's deliveries until SIGTERM."""
+    ensure_schema(settings)
+    from video_assets.webhooks.deliverer import deliver_until_signalled
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    deliver_until_signalled(settings)
+    return 0
+
+
+def cmd_exporter(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve Prometheus metrics read from the Dagster instance (DAGSTER_HOME) and the database."""
+    if not os.environ.get("DAGSTER_HOME"):
+        raise UsageError("the exporter reads the Dagster instance: set DAGSTER_HOME")
+    import dagster as dg
+
+    from video_assets.metrics.dagster_source import DagsterSource
+    from video_assets.metrics.exporter import Exporter, serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with dg.DagsterInstance.get() as instance:
+        exporter = Exporter(settings.database_url.get_secret_value(), DagsterSource(instance))
+        serve(exporter, args.host or settings.metrics_host, settings.metrics_port, settings.metrics_interval_seconds)
+    return 0
+
+
 def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
     """`create` prints the new key alone on stdout (it is shown only once); `list` shows prefixes only."""
     from video_assets.service import keys
@@ -463,9 +490,17 @@ def build_parser() -> argparse.ArgumentParser:
     feeds = commands.add_parser("feeds", help="poll the feeds once (one feed_sensor tick) or list their state")
     feeds.add_argument("action", choices=["poll", "list"])
     feeds.set_defaults(handler=cmd_feeds)
-    api = commands.add_parser("api", help="serve the HTTP API on VIDEO_ASSETS_API_HOST:VIDEO_ASSETS_API_PORT")
+    api = commands.add_parser("api", help="serve the HTTP API (/v1) and MCP (/mcp) on the API host and port")
     api.add_argument("--host", default="", help="listen on this address instead of VIDEO_ASSETS_API_HOST")
     api.set_defaults(handler=cmd_api)
+    webhooks = commands.add_parser("webhooks", help="deliver: send signed webhook deliveries until SIGTERM")
+    webhooks.add_argument("action", choices=["deliver"])
+    webhooks.set_defaults(handler=cmd_webhooks)
+    exporter = commands.add_parser(
+        "exporter", help="serve Prometheus metrics on VIDEO_ASSETS_METRICS_HOST:VIDEO_ASSETS_METRICS_PORT/metrics"
+    )
+    exporter.add_argument("--host", default="", help="listen on this address instead of VIDEO_ASSETS_METRICS_HOST")
+    exporter.set_defaults(handler=cmd_exporter)
     keys = commands.add_parser("keys", help="API keys: create (printed once), list, revoke PREFIX, rotate PREFIX")
     keys.add_argument("action", choices=["create", "list", "revoke", "rotate"])
     keys.add_argument("prefix", nargs="?", default="", help="revoke/rotate: the key's visible prefix (va_...)")

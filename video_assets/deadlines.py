@@ -16,6 +16,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
+from video_assets.tracing import subprocess_span
+
 PROBE_TIMEOUT_S = 60.0
 MIN_PASS_TIMEOUT_S = 120.0
 # The encoder runs at about 2.9x realtime at 1080x1920 on a 2-core box, so 20 s per media second is far from tight;
@@ -81,10 +83,12 @@ def run_with_deadline(
     """Run to completion capturing stdout (bytes) and stderr (text); a FileNotFoundError for a missing binary
     propagates unchanged."""
     with (
+        subprocess_span(command, what) as span,
         start(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process,
         deadline(process, what, timeout, error, detail),
     ):
         stdout, stderr = process.communicate()
+        span.set_attribute("process.exit_code", process.returncode)
     return Finished(process.returncode, stdout, stderr.decode("utf-8", errors="replace"))
 
 

@@ -15,6 +15,8 @@ MAX_MATERIALS = 50
 MAX_MARKDOWN_CHARS = 200_000
 ALLOWED_SCHEMES = ("http", "https", "s3", "file")
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+METADATA_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+MAX_METADATA_VALUE_CHARS = 500
 
 Aspect = Literal["9:16", "16:9", "1:1"]
 Corner = Literal["top-left", "top-right", "bottom-left", "bottom-right"]
@@ -167,6 +169,23 @@ class VideoRequestSpec(StrictModel):
         description="editable exports of each video: a Jianying draft, an editor's package (OTIO, FCP7 XML, SRT)",
     )
     idempotency_key: str | None = None
+    metadata: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="the client's own labels (up to 20; keys of 1-40 letters, digits, '_', '.' or '-'; values up "
+        "to 500 characters), returned in the request's webhook events",
+    )
+
+    @field_validator("metadata")
+    @classmethod
+    def _plain_metadata(cls, metadata: dict[str, str]) -> dict[str, str]:
+        for key, value in metadata.items():
+            if not METADATA_KEY_PATTERN.match(key):
+                raise ValueError(f"key {key[:50]!r} must be 1-40 letters, digits, '_', '.' or '-'")
+            problem = control_character_problem(value)
+            if len(value) > MAX_METADATA_VALUE_CHARS or problem:
+                raise ValueError(f"value of {key!r} {problem or f'is over {MAX_METADATA_VALUE_CHARS} characters'}")
+        return metadata
 
     @field_validator("idempotency_key")
     @classmethod

@@ -14,6 +14,7 @@ PREFIX = "VIDEO_ASSETS_"
 
 Mode = Literal["embedded", "production"]
 ExecutorName = Literal["multiprocess", "celery"]
+StepStartMethod = Literal["forkserver", "spawn"]
 
 
 class SettingsError(ValueError):
@@ -49,6 +50,12 @@ class ModeSettings(BaseSettings):
         "multiprocess",
         description="how a launched run executes its steps: `multiprocess` (child processes of the run worker) or "
         "`celery` (Celery workers on the video_processing, video_generation and maintenance queues; production only)",
+    )
+    step_start_method: StepStartMethod = Field(
+        "forkserver",
+        description="how the multiprocess executor starts each step's process: `forkserver` (forked from a server "
+        "that imported the code location once per run; fastest) or `spawn` (a fresh interpreter per step that imports "
+        "everything again, Dagster's default)",
     )
 
     @model_validator(mode="after")
@@ -130,6 +137,10 @@ class Settings(ModeSettings):
     tts_api_key: SecretStr = Field(SecretStr(""), description="TTS key")
     tts_model: str = Field("tts-1", description="OpenAI TTS model")
     tts_voice: str = Field("", description="default OpenAI voice; a request's `voice` overrides it")
+    tts_requests_per_minute: float = Field(50.0, ge=0, description="TTS request rate limit shared by every worker")
+    tts_patience_seconds: float = Field(
+        600.0, description="a TTS outage shorter than this fails no request; longer, the requests that wait fail"
+    )
 
     render_crf: int = Field(23, description="libx264 CRF of the single pass")
     render_preset: str = Field("veryfast", description="libx264 preset of the single pass")
@@ -140,6 +151,15 @@ class Settings(ModeSettings):
     merge_base_url: str = Field("", description="the merge vendor's API root")
     merge_api_key: SecretStr = Field(SecretStr(""), description="merge vendor key, sent as `X-API-Key`")
     merge_deadline_seconds: int = Field(1800, description="an external job unfinished after this fails")
+    merge_requests_per_minute: float = Field(
+        60.0, ge=0, description="merge vendor request rate limit shared by every worker"
+    )
+    merge_patience_seconds: float = Field(
+        600.0, description="a merge vendor outage shorter than this fails no submission; longer, the variants fail"
+    )
+    database_patience_seconds: float = Field(
+        300.0, ge=0, description="how long a step's writes wait out a database outage before the step fails"
+    )
 
     celery_broker: SecretStr = Field(SecretStr(""), description="Celery broker URL, e.g. redis://host:6379/0")
     celery_backend: SecretStr = Field(
@@ -164,6 +184,11 @@ class Settings(ModeSettings):
 
     api_host: str = Field("127.0.0.1", description="address `video-assets api` listens on")
     api_port: int = Field(8080, ge=1, le=65535, description="port `video-assets api` listens on")
+    metrics_host: str = Field("127.0.0.1", description="address `video-assets exporter` serves /metrics on")
+    metrics_port: int = Field(9108, ge=1, le=65535, description="port `video-assets exporter` serves /metrics on")
+    metrics_interval_seconds: float = Field(
+        5.0, gt=0, description="how often the exporter reads the Dagster instance and the tables again"
+    )
     api_rate_per_minute: int = Field(
         120, ge=1, description="requests one tenant may make per rate window (a tenant's own limit overrides it)"
     )
@@ -174,6 +199,21 @@ class Settings(ModeSettings):
         36000.0, ge=0, description="seconds of video (videos x target duration) one tenant may request per UTC day"
     )
     api_max_body_bytes: int = Field(1024 * 1024, ge=1024, description="a request body over this is refused with 413")
+
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, description="total time one webhook POST may take, held whatever the receiver does"
+    )
+    webhook_first_retry_seconds: float = Field(
+        5.0, gt=0, description="wait before a failed webhook delivery's first retry; each later wait doubles (jittered)"
+    )
+    webhook_retry_window_seconds: float = Field(
+        86400.0,
+        gt=0,
+        description="a webhook delivery still failing this long after it was created (or redelivered) gives up, and "
+        "its endpoint is marked failing",
+    )
+    webhook_workers: int = Field(4, ge=1, description="deliveries one webhook deliverer sends at once")
+    webhook_poll_seconds: float = Field(1.0, gt=0, description="how often an idle deliverer looks for due deliveries")
 
     @field_validator("home")
     @classmethod

@@ -16,6 +16,17 @@ from video_assets.service.keys import create_key, parse_scopes
 
 REPO = Path(__file__).resolve().parents[2]
 
+# Launch as the daemon would: one request sensor tick, then the runs it asked for, in-process (as `demo` does).
+SENSOR_AND_RUN = """
+from sensors.launch import execute_request, local_instance, sensor_tick
+from video_assets.definitions import defs
+from video_assets.settings import load_settings
+settings = load_settings()
+with local_instance(settings) as instance:
+    for key in sensor_tick(instance, defs, 10):
+        print(key, execute_request(instance, defs, key))
+"""
+
 
 @dataclass(frozen=True)
 class Api:
@@ -33,6 +44,12 @@ class Api:
             capture_output=True,
             text=True,
             timeout=120,
+        )
+
+    def launch_pending(self) -> subprocess.CompletedProcess[str]:
+        """One request sensor tick and the runs it asked for; stdout has `<request id> <succeeded>` per run."""
+        return subprocess.run(
+            [sys.executable, "-c", SENSOR_AND_RUN], env=self.env, cwd=REPO, capture_output=True, text=True, timeout=600
         )
 
     def key(self, tenant: str, scopes: str = "submit,read", **limits: Any) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,23 +14,12 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from tests.api.client import REPO, Api, assert_problem, bearer, request_body
+from tests.api.client import Api, assert_problem, bearer, request_body
 from video_assets.db.api_models import ApiKey, AuditEntry
 from video_assets.db.engine import session_scope
 from video_assets.service.idempotency import claim_key
 from video_assets.service.keys import hash_key, revoke_key
 from video_assets.service.requests import StateConflict, cancel_request
-
-# Launch as the daemon would: one request sensor tick, then the runs it asked for, in-process (as `demo` does).
-SENSOR_AND_RUN = """
-from sensors.launch import execute_request, local_instance, sensor_tick
-from video_assets.definitions import defs
-from video_assets.settings import load_settings
-settings = load_settings()
-with local_instance(settings) as instance:
-    for key in sensor_tick(instance, defs, 10):
-        print(key, execute_request(instance, defs, key))
-"""
 
 
 def test_health_answers_without_a_key_and_every_v1_route_asks_for_one(api: Api) -> None:
@@ -84,9 +72,7 @@ def test_a_request_submitted_over_http_is_launched_by_the_sensor_completes_and_d
     assert answer.headers["Location"] == f"/v1/videos/{request_id}" and int(answer.headers["Retry-After"]) > 0
     assert answer.json()["status"] == "pending" and answer.json()["queue_position"] >= 1
 
-    ran = subprocess.run(
-        [sys.executable, "-c", SENSOR_AND_RUN], env=api.env, cwd=REPO, capture_output=True, text=True, timeout=600
-    )
+    ran = api.launch_pending()
     assert ran.returncode == 0 and f"{request_id} True" in ran.stdout, ran.stdout + ran.stderr[-3000:]
 
     status = requests.get(f"{api.url}/v1/videos/{request_id}", headers=bearer(key), timeout=30)

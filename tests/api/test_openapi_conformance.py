@@ -32,6 +32,8 @@ NOT_APPLICABLE: dict[str, list[CheckFunction]] = {
     "POST /v1/batches": [negative_data_rejection],
     # `after` is an id this server handed out; any other is refused with a 400 problem.
     "GET /v1/videos": [positive_data_acceptance],
+    # Registration resolves the URL's host and refuses one that does not resolve or is private: a 422 problem.
+    "POST /v1/webhook-endpoints": [positive_data_acceptance],
 }
 
 

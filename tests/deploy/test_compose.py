@@ -39,6 +39,8 @@ from tests.deploy.compose import (
 SCHEMA = Path(__file__).with_name("compose-spec.json")
 CELERY_WORKERS = {"worker-video-processing", "worker-video-generation", "worker-maintenance"}
 EXPECTED_SERVICES = {"postgres", "minio", "minio-init", "migrate", "user-code", "webserver", "daemon", "api", "cli"}
+EXPECTED_SERVICES |= {"exporter", "prometheus"}
+EXPECTED_SERVICES |= {"webhooks"}
 EXPECTED_SERVICES |= CELERY_WORKERS
 LONG_RUNNING_RESTART = {"always", "unless-stopped"}
 PINNED_IMAGE = re.compile(r"^(?P<name>[a-z0-9._/-]+):(?P<tag>[A-Za-z0-9._-]+)@sha256:[0-9a-f]{64}$")
@@ -198,12 +200,14 @@ def test_dependencies_wait_for_health_or_completion(compose: dict[str, Any]) -> 
     assert user_code["minio-init"]["condition"] == "service_completed_successfully"
     for name in ("webserver", "daemon"):
         assert services(compose)[name]["depends_on"]["user-code"]["condition"] == "service_healthy"
+        assert services(compose)[name]["command"][-2:] == ["--log-format", "json"]
 
 
 def test_the_code_server_serves_our_location_and_has_a_healthcheck(compose: dict[str, Any]) -> None:
     user_code = services(compose)["user-code"]
     assert user_code["command"] == shlex.split(
         "dagster code-server start -h 0.0.0.0 -p 4000 -m video_assets.definitions -a defs --location-name video_assets"
+        " --log-format json"
     )
     assert user_code["healthcheck"]["test"] == ["CMD", "dagster", "api", "grpc-health-check", "-p", "4000"]
     assert services(compose)["migrate"]["command"] == [

@@ -4,6 +4,7 @@ their own processes, and the webserver's GraphQL, as an operator would see them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -21,6 +22,7 @@ from sensors.liveness import process_exists
 from sensors.requests import RUN_TIME_LIMIT_SECONDS
 from tests.e2e.deployment import REPO, TERMINAL, Deployment, deployed
 from tests.e2e.graphql import GraphQL
+from tests.e2e.prometheus import Prometheus
 from tests.harness.processes import process_tree
 from tests.media_samples import photo
 from tests.operations.cli_process import wait_for
@@ -30,6 +32,8 @@ from tests.ui.pages import Page
 from video_assets.db.engine import session_scope
 from video_assets.db.models import DeadLetter, RenderedVideo, VideoRequest
 from video_assets.db.repository import list_events
+from video_assets.metrics.dashboard import OUTPUT as DASHBOARD
+from video_assets.metrics.dashboard import panel_queries
 
 STAGES = ["media_items", "media_analyses", "video_scripts", "rendered_videos"]
 
@@ -40,6 +44,76 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         yield running
 
 
+def prometheus_of(deployment: Deployment) -> Prometheus:
+    return Prometheus(deployment.env["VIDEO_ASSETS_PROMETHEUS_URL"])
+
+
+DURATION_COUNT = "video_assets_stage_duration_seconds_count"
+STEP_STAGES = [*STAGES, "editable_exports"]
+# Each figure the metrics test reads, as the PromQL that Prometheus answers it with.
+FIGURES = {
+    "completed requests": 'sum(video_assets_requests{status="completed"})',
+    "failed requests": 'sum(video_assets_requests{status="failed"})',
+    "permanent failures": 'sum(video_assets_stage_failures_total{reason_class="permanent"})',
+    "media_items permanent failures": 'sum(video_assets_stage_failures_total{stage="media_items", '
+    'reason_class="permanent"})',
+    "pickups": "sum(video_assets_request_pickup_wait_seconds_count)",
+    **{f"{stage} successes": f'sum({DURATION_COUNT}{{stage="{stage}", outcome="success"}})' for stage in STEP_STAGES},
+}
+# What three completed requests of one video each and one whose material is gone add to those figures. A run that
+# a loaded machine lets stall is failed and retried from failure, which runs some steps again: the successes are
+# then what Dagster itself reports for the four requests' runs, and at least one step per stage and request (a
+# render is three steps: plan_renders, render_one[v0], collect_renders).
+IMPLIED = {
+    "completed requests": 3,
+    "failed requests": 1,
+    "permanent failures": 1,
+    "media_items permanent failures": 1,
+    "pickups": 4,
+}
+LEAST_SUCCESSES = {
+    "media_items": 3,
+    "media_analyses": 3,
+    "video_scripts": 3,
+    "rendered_videos": 9,
+    "editable_exports": 3,
+}
+RUNS_OF_PARTITION = """
+query Runs($partition: String!) {
+  runsOrError(filter: {tags: [{key: "dagster/partition", value: $partition}]}) {
+    ... on Runs { results { stepStats { stepKey status } } }
+  }
+}
+"""
+
+
+def successful_steps(graphql: GraphQL, request_ids: list[str]) -> dict[str, int]:
+    """Successful steps of each stage in the requests' runs, as the webserver reports them."""
+    keys = [
+        step["stepKey"]
+        for request_id in request_ids
+        for run in graphql(RUNS_OF_PARTITION, partition=request_id)["runsOrError"]["results"]
+        for step in run["stepStats"]
+        if step["status"] == "SUCCESS"
+    ]
+    return {
+        f"{stage} successes": sum(key == stage or key.startswith((f"{stage}.", f"{stage}[")) for key in keys)
+        for stage in STEP_STAGES
+    }
+
+
+def figures(prometheus: Prometheus) -> dict[str, float]:
+    return {name: prometheus.value(expr) for name, expr in FIGURES.items()}
+
+
+@pytest.fixture(scope="module")
+def metrics_before(deployment: Deployment) -> dict[str, float]:
+    """The figures before this module's requests (a worker may have run other tests of the module already)."""
+    prometheus = prometheus_of(deployment)
+    prometheus.wait_for_a_refresh_after(time.time())
+    return figures(prometheus)
+
+
 @dataclass(frozen=True)
 class Completed:
     request_ids: list[str]
@@ -47,7 +121,7 @@ class Completed:
 
 
 @pytest.fixture(scope="module")
-def three_requests(deployment: Deployment) -> Completed:
+def three_requests(deployment: Deployment, metrics_before: dict[str, float]) -> Completed:
     """Three requests submitted together and waited for; the backfill test re-runs two of them."""
     submitted_at = time.monotonic()
     request_ids = [deployment.submit(f"生产{index}") for index in range(3)]
@@ -87,6 +161,51 @@ def test_submitted_requests_are_launched_by_the_daemon_and_complete_in_s3_and_po
     elapsed = three_requests.seconds
     (deployment.home / "timings.json").write_text(json.dumps({"three_requests_submit_to_completed_s": elapsed}))
     print(f"production mode: 3 requests from submit to completed in {elapsed:.1f} s")
+
+
+@pytest.fixture(scope="module")
+def failed_request(deployment: Deployment, metrics_before: dict[str, float]) -> str:
+    """A request whose only material is gone by the time it runs: media_items fails it for good."""
+    material = photo("coffee", deployment.materials / "vanishing.jpg")
+    request_id = deployment.submit("消失", materials=[{"uri": str(material)}])
+    material.unlink()
+    wait_for(lambda: deployment.statuses([request_id])[request_id] in TERMINAL, 600, "the failing request")
+    return request_id
+
+
+def test_prometheus_answers_what_three_completed_requests_and_one_failed_imply(
+    deployment: Deployment, metrics_before: dict[str, float], three_requests: Completed, failed_request: str
+) -> None:
+    assert deployment.statuses(three_requests.request_ids) == dict.fromkeys(three_requests.request_ids, "completed")
+    assert deployment.statuses([failed_request]) == {failed_request: "failed"}
+    prometheus = prometheus_of(deployment)
+
+    successes = successful_steps(deployment.graphql, [*three_requests.request_ids, failed_request])
+    assert all(successes[f"{stage} successes"] >= least for stage, least in LEAST_SUCCESSES.items()), successes
+    implied = IMPLIED | successes
+
+    def added() -> dict[str, float]:
+        now = figures(prometheus)
+        return {name: now[name] - metrics_before[name] for name in implied}
+
+    with contextlib.suppress(AssertionError):  # the comparison below says what differs
+        wait_for(lambda: added() == implied, 120, "Prometheus's figures")
+    assert added() == implied
+    assert prometheus.value("sum(video_assets_request_pickup_wait_seconds_sum)") > 0
+    heartbeats = {
+        labels["daemon"]: age for labels, age in prometheus.query("video_assets_daemon_heartbeat_age_seconds")
+    }
+    assert "SENSOR" in heartbeats and max(heartbeats.values()) < 120, heartbeats
+    ticks = {labels["sensor"]: age for labels, age in prometheus.query("video_assets_sensor_last_tick_age_seconds")}
+    assert ticks.get("request_sensor", 1e9) < 120, ticks
+
+
+def test_every_dashboard_panel_query_parses_and_returns_data_from_prometheus(
+    deployment: Deployment, three_requests: Completed, failed_request: str
+) -> None:
+    queries = panel_queries(json.loads(DASHBOARD.read_text(encoding="utf-8")))
+    prometheus = prometheus_of(deployment)
+    assert queries and [query for query in queries if not prometheus.query(query)] == []
 
 
 def test_a_backfill_of_two_completed_partitions_launched_through_graphql_materializes_them_again(

@@ -25,6 +25,10 @@ class TcpProxy:
         """Refuse new connections and cut the open ones, as a database server that went away."""
         listener, self._listener = self._listener, None
         if listener is not None:
+            # close() alone does not wake an accept() blocked in another thread, which would then let one more
+            # connection through the outage; shutdown() does.
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
             listener.close()
         with self._lock:
             for connection in self._connections:
@@ -37,6 +41,9 @@ class TcpProxy:
             try:
                 client, _ = listener.accept()
             except OSError:
+                return
+            if self._listener is not listener:  # accepted as the proxy went down
+                client.close()
                 return
             upstream = socket.create_connection(("127.0.0.1", self.target_port))
             with self._lock:

@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 Outcome = Literal["done", "failed", "running", "forgotten", "rejected", "odd"]
 INTERNAL_ERROR = '{"detail": "Internal Server Error"}'
 NOT_FOUND = '{"detail": "Not Found"}'
+UNAVAILABLE = '{"detail": "Service Unavailable"}'
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,8 @@ class FakeEasegen:
       - `submissions`: every submit body, including those answered with an error;
       - `job_ids`: the jobs the vendor recorded (str ids);
       - `status_calls`: the ids asked by each status call, including calls answered with an error;
-      - `resubmits`: the ids of accepted resubmits.
+      - `resubmits`: the ids of accepted resubmits;
+      - `calls_while_down`: API calls answered 503 during an outage (go_down()), authenticated or not.
     """
 
     def __init__(self, api_key: str = "easegen-test-key", default: Behaviour | None = None) -> None:
@@ -133,6 +135,8 @@ class FakeEasegen:
         self.job_ids: list[str] = []
         self.status_calls: list[list[str]] = []
         self.resubmits: list[str] = []
+        self.calls_while_down = 0
+        self._down_until = 0.0
         self._script: list[Behaviour] = []
         self._jobs: dict[str, _Job] = {}
         self._files: dict[str, Path] = {}
@@ -181,6 +185,18 @@ class FakeEasegen:
         out has still created it."""
         with self._lock:
             self._submit_delay = seconds
+
+    def go_down(self, seconds: float) -> None:
+        """Answer every API call 503 for the next `seconds`, as a vendor in an outage; files are still served."""
+        with self._lock:
+            self._down_until = time.monotonic() + seconds
+
+    def _down(self) -> bool:
+        with self._lock:
+            if time.monotonic() >= self._down_until:
+                return False
+            self.calls_while_down += 1
+            return True
 
     def repeat_ids(self, *job_ids: str) -> None:
         """Answer later submissions with these ids again (a vendor bug): each is repeated by the first accepted
@@ -344,6 +360,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_file(unquote(url.path.removeprefix("/files/")))
         elif url.path != "/api/mergemedia/result":
             self._answer(_Answer(404, NOT_FOUND))
+        elif self.server.fake._down():
+            self._answer(_Answer(503, UNAVAILABLE))
         elif self._authorised():
             ids = parse_qs(url.query).get("courseMediaIds", [""])[0]
             self._answer(self.server.fake._status([job_id for job_id in ids.split(",") if job_id]))
@@ -355,6 +373,8 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length)
         if route is None:
             self._answer(_Answer(404, NOT_FOUND))
+        elif self.server.fake._down():
+            self._answer(_Answer(503, UNAVAILABLE))
         elif self._authorised():
             try:
                 body = json.loads(raw)

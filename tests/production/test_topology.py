@@ -16,7 +16,7 @@ from tests.operations.cli_process import CLI
 
 REPO = Path(__file__).resolve().parents[2]
 PROD = REPO / "scripts" / "prod.sh"
-PROCESSES = {"postgres", "s3", "code-server", "webserver", "daemon", "api"}
+PROCESSES = {"postgres", "s3", "code-server", "webserver", "daemon", "api", "webhooks", "exporter", "prometheus"}
 
 OVERVIEW = """
 {

@@ -12,10 +12,12 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
+from video_assets.api.mcp_server import mcp_lifespan, mount_mcp
 from video_assets.api.middleware import ApiLayer, BodyTooLarge, too_large
 from video_assets.api.openapi import publish_schema
 from video_assets.api.problems import Problem, pointer
 from video_assets.api.routes import batches, catalog, health, uploads, videos
+from video_assets.api.webhook_routes import router as webhook_router
 from video_assets.settings import Settings
 from video_assets.storage import LocalObjectStore, ObjectStore, S3ObjectStore
 
@@ -28,12 +30,15 @@ def object_store(settings: Settings) -> ObjectStore:
 
 
 def build_app(settings: Settings) -> FastAPI:
-    app = FastAPI(title="video-assets", version="1", openapi_url="/openapi.json", docs_url="/docs")
+    app = FastAPI(
+        title="video-assets", version="1", openapi_url="/openapi.json", docs_url="/docs", lifespan=mcp_lifespan
+    )
     app.state.settings = settings
     app.state.store = cache(lambda: object_store(settings))
-    for router in (health.router, videos.router, batches.router, catalog.router, uploads.router):
+    for router in (health.router, videos.router, batches.router, catalog.router, uploads.router, webhook_router):
         app.include_router(router)
     publish_schema(app)
+    mount_mcp(app, settings)
 
     @app.exception_handler(Problem)
     def on_problem(request: Request, problem: Problem) -> Response:

@@ -7,7 +7,7 @@ import dagster as dg
 from executors.queues import VIDEO_PROCESSING, on_queue
 from resources.database import DatabaseResource
 from resources.object_store import ObjectStoreResource
-from video_assets.assets.common import stage_workdir
+from video_assets.assets.common import stage_workdir, traced_stage
 from video_assets.assets.lineage import lineage_metadata
 from video_assets.assets.rendered_videos import rendered_videos
 from video_assets.db.engine import session_scope
@@ -33,8 +33,9 @@ def editable_exports(
     context: dg.AssetExecutionContext, database: DatabaseResource, object_store: ObjectStoreResource
 ) -> dg.MaterializeResult:
     request_id = context.partition_key
-    with stage_workdir(request_id, STAGE) as workdir:
+    with traced_stage(context, database, STAGE), stage_workdir(request_id, STAGE) as workdir:
         exports = export_request(database.url, request_id, object_store.store(), workdir)
+    context.log.info(f"request_id={request_id} stage={STAGE} exports for {len(exports)} video(s)")
     for variant, keys in exports.items():
         if "error" in keys:
             context.log.warning(f"v{variant}: no editable export: {keys['error']}")

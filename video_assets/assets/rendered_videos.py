@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
+from sqlalchemy.exc import DBAPIError
 
 from executors.queues import VIDEO_GENERATION, VIDEO_PROCESSING, on_queue
 from resources.database import DatabaseResource
@@ -29,7 +30,7 @@ from video_assets.assets.common import (
     stage_workdir,
 )
 from video_assets.assets.render_reports import CHECKS, render_check_results, rendered_videos_metadata, severity
-from video_assets.db.engine import session_scope
+from video_assets.db.engine import is_unreachable, session_scope
 from video_assets.db.repository import RequestCancelled, ensure_not_cancelled, load_spec, set_progress
 from video_assets.partitions import request_partitions
 from video_assets.stages.context import StageContext
@@ -89,9 +90,15 @@ def render_one(
             context.log.info(
                 f"request_id={request_id} stage={STAGE} video_index={variant_index} progress={fraction:.0%}"
             )
-            with session_scope(database.url) as session:
-                ensure_not_cancelled(session, request_id)
-                set_progress(session, request_id, STAGE, fraction)
+            try:
+                with session_scope(database.url) as session:
+                    ensure_not_cancelled(session, request_id)
+                    set_progress(session, request_id, STAGE, fraction)
+            except DBAPIError as error:
+                if not is_unreachable(error):
+                    raise
+                # A database outage must not cost the render; the next report records the progress (and a cancel).
+                context.log.warning(f"request_id={request_id} stage={STAGE} progress not recorded: database down")
 
     final_attempt = is_final_attempt(context)
     try:

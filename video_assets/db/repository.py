@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy import Select, and_, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from video_assets.db.models import LOCAL_TENANT, DeadLetter, RequestEvent, VideoRequest, utcnow
 from video_assets.request_schema import VideoRequestSpec
+from video_assets.tracing import start_request_trace
+from video_assets.webhooks import outbox
 
 TERMINAL_STATUSES = frozenset({"completed", "partial_success", "failed", "cancelled"})
 
@@ -37,13 +39,16 @@ def create_request(session: Session, spec: VideoRequestSpec, tenant: str = LOCAL
         existing = _id_for_key(session, tenant, spec.idempotency_key)
         if existing:
             return existing, False
+    request_id = new_request_id()
     request = VideoRequest(
-        id=new_request_id(),
+        id=request_id,
         tenant=tenant,
         idempotency_key=spec.idempotency_key,
         title=spec.title,
         spec=spec.model_dump(mode="json"),
         status="pending",
+        # Every door creates requests here (service.submit_request, feeds), so every request starts its trace here.
+        trace_context=start_request_trace(request_id),
     )
     try:
         with session.begin_nested():
@@ -55,6 +60,7 @@ def create_request(session: Session, spec: VideoRequestSpec, tenant: str = LOCAL
             raise
         return existing, False
     append_event(session, request.id, "submitted", "request submitted")
+    outbox.request_changed(session, request, "video.accepted")
     return request.id, True
 
 
@@ -83,12 +89,17 @@ class SensorCursor:
 
 def claimable_requests(session: Session, cursor: SensorCursor, claimer: str, limit: int) -> list[VideoRequest]:
     """Pending rows, plus rows this claimer queued past the cursor (a failed tick is replayed, never lost)."""
+    return list(session.scalars(claimable_requests_query(cursor, claimer, limit)))
+
+
+def claimable_requests_query(cursor: SensorCursor, claimer: str, limit: int) -> Select[tuple[VideoRequest]]:
+    """The request sensor's query every tick (bench/sensor_bench.py explains its plan)."""
     past_cursor = (
         tuple_(VideoRequest.created_at, VideoRequest.id) > tuple_(cursor.created_at, cursor.request_id)
         if cursor.created_at is not None
         else True
     )
-    query = (
+    return (
         select(VideoRequest)
         .where(
             or_(
@@ -99,7 +110,6 @@ def claimable_requests(session: Session, cursor: SensorCursor, claimer: str, lim
         .order_by(VideoRequest.created_at, VideoRequest.id)
         .limit(limit)
     )
-    return list(session.scalars(query))
 
 
 def mark_queued(session: Session, request_id: str, run_key: str, claimer: str) -> bool:
@@ -118,7 +128,8 @@ def mark_queued(session: Session, request_id: str, run_key: str, claimer: str) -
 def start_stage(session: Session, request_id: str, stage: str, run_id: str | None = None) -> None:
     ensure_not_cancelled(session, request_id)
     request = get_request(session, request_id)
-    if request.status != "processing":
+    began, previous_stage = request.status != "processing", request.stage
+    if began:
         request.attempts += 1
         request.started_at = request.started_at or utcnow()
     request.status = "processing"
@@ -128,6 +139,10 @@ def start_stage(session: Session, request_id: str, stage: str, run_id: str | Non
     if run_id:
         request.dagster_run_id = run_id
     append_event(session, request_id, "stage_started", f"{stage} started", stage=stage, data={"run_id": run_id})
+    if began:
+        outbox.request_changed(session, request, "video.started")
+    elif previous_stage and previous_stage != stage:
+        outbox.request_changed(session, request, "video.stage_completed", stage=previous_stage)
 
 
 def ensure_not_cancelled(session: Session, request_id: str) -> None:
@@ -156,6 +171,7 @@ def finish(session: Session, request_id: str, status: str, error: str | None = N
     if status == "completed":
         request.progress = 1.0
     append_event(session, request_id, status, error or status, stage=request.stage)
+    outbox.request_ended(session, request)
     if status in ("completed", "partial_success"):
         # Whatever re-ran it (CLI retry, a UI backfill or re-execution, the sensor), the request's letters are done.
         resolve_dead_letters(session, request_id)

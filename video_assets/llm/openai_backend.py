@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -30,7 +29,7 @@ from video_assets.openai_errors import status_error_text
 from video_assets.platforms import DEFAULT_PLATFORMS, PLATFORMS
 from video_assets.prompts import DESCRIBE_MATERIAL_PROMPT, SEO_PROMPT, WRITE_SCRIPT_PROMPT, render_prompt
 from video_assets.redaction import redact, register_secret
-from video_assets.resilience import NoBreaker, VendorBreaker, VendorOutlasted
+from video_assets.resilience import NoBreaker, VendorBreaker, VendorOutlasted, full_jitter
 from video_assets.scripting.duration import duration_bounds
 from video_assets.scripting.models import MaterialAnalysis, MaterialBrief, Script, SeoMeta
 from video_assets.scripting.seo_limits import title_limits
@@ -253,9 +252,7 @@ class OpenAICompatibleBackend:
         raise LlmError(call, attempt, last_error, transient=True)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        ceiling = min(self.backoff_max_seconds, self.backoff_base_seconds * 2 ** (attempt - 1))
-        delay = random.uniform(0.0, ceiling)  # full jitter spreads retries of parallel workers apart
-        return min(self.backoff_max_seconds, max(delay, retry_after or 0.0))
+        return full_jitter(attempt, self.backoff_base_seconds, self.backoff_max_seconds, retry_after or 0.0)
 
 
 def _material_for_prompt(brief: MaterialBrief) -> dict[str, Any]:

@@ -24,6 +24,8 @@ class FetchPolicy:
     s3: S3Sources = field(default_factory=S3Sources)
     user_agent: str = "video-assets-ingest/0.1"
     ca_bundle: str | None = None
+    # Where each material host's circuit breaker keeps the state every worker shares; empty: no breakers.
+    breakers_database_url: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         normalised = frozenset(host.strip().strip("[]").lower().rstrip(".") for host in self.allow_hosts)

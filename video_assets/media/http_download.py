@@ -1,5 +1,10 @@
 """http(s) downloads: the host vetted against SSRF and pinned, every redirect hop vetted again, the body capped, and
-the whole download under a watchdog deadline and minimum rate."""
+the whole download under a watchdog deadline and minimum rate.
+
+Each material host has a circuit breaker (video_assets/resilience), keyed by host and port and shared by every
+worker. A download never waits for a host that is down: its own deadline holds, so while the breaker is open a
+material from that host is rejected at once (transient, so a later attempt of the step asks again, one probe per
+interval for all workers), and the other materials carry on."""
 
 from __future__ import annotations
 
@@ -9,15 +14,17 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
 
 from video_assets.media.address_guard import resolve_vetted_address
 from video_assets.media.errors import MaterialRejected
 from video_assets.media.fetch_policy import FetchPolicy, oversize_reason
-from video_assets.media.watchdog import DownloadWatchdog
+from video_assets.media.watchdog import DownloadWatchdog, WatchedAdapter
+from video_assets.resilience import BreakerPolicy, VendorDown, VendorGuard, shared_guard
 
 _CHUNK = 64 * 1024
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+# Three failures in a row from a host (connection refused, timeouts, 5xx) mark it down; one probe every 30 s.
+HOST_BREAKER = BreakerPolicy(failure_threshold=3, probe_interval_seconds=30.0)
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,29 @@ def vet_url(url: str, policy: FetchPolicy) -> PinnedTarget:
 
 
 def download_http(url: str, dest: Path, policy: FetchPolicy) -> None:
+    host = host_key(url)
+    try:
+        _host_guard(host, policy).call(f"download from {host}", lambda: _download(url, dest, policy), wait=False)
+    except VendorDown as error:
+        raise MaterialRejected(f"the material host is down: {error}", transient=True) from None
+
+
+def host_key(url: str) -> str:
+    """The breaker's name for the host a URL names: one per host and port."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None  # vet_url refuses it with a reason
+    return f"host:{parts.hostname or ''}" + (f":{port}" if port else "")
+
+
+def _host_guard(host: str, policy: FetchPolicy) -> VendorGuard:
+    # A download never waits on the breaker, so the patience plays no part.
+    return shared_guard(policy.breakers_database_url, host, patience_seconds=0.0, policy=HOST_BREAKER)
+
+
+def _download(url: str, dest: Path, policy: FetchPolicy) -> None:
     with DownloadWatchdog(policy.total_timeout, policy.min_bytes_per_second, policy.rate_grace_seconds) as watchdog:
         try:
             _follow_redirects(url, dest, policy, watchdog)
@@ -85,29 +115,32 @@ def _follow_redirects(url: str, dest: Path, policy: FetchPolicy, watchdog: Downl
     raise MaterialRejected(f"too many redirects (more than {policy.max_redirects})")
 
 
-class _GuardedAdapter(HTTPAdapter):
-    """Every socket it opens is watched; over TLS it connects to the vetted IP while SNI and the certificate check
-    still use the real host name."""
+class _GuardedAdapter(WatchedAdapter):
+    """Over TLS it connects to the vetted IP while SNI and the certificate check still use the real host name."""
 
     def __init__(self, watchdog: DownloadWatchdog, tls_hostname: str | None) -> None:
-        self._watchdog = watchdog
         self._tls_hostname = tls_hostname
-        super().__init__(max_retries=0)
+        super().__init__(watchdog)
 
     def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: object) -> None:
         if self._tls_hostname:
             pool_kwargs.update(server_hostname=self._tls_hostname, assert_hostname=self._tls_hostname)
         super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
-        self.poolmanager.pool_classes_by_scheme = self._watchdog.pool_classes()
 
 
-def _request(target: PinnedTarget, policy: FetchPolicy, watchdog: DownloadWatchdog) -> requests.Response:
+def pinned_session(target: PinnedTarget, watchdog: DownloadWatchdog) -> requests.Session:
+    """A session that reaches `target` at its vetted address only, every socket under `watchdog`."""
     session = requests.Session()
     # Proxies from the environment would resolve the name themselves and bypass the address check.
     session.trust_env = False
     adapter = _GuardedAdapter(watchdog, target.host if target.tls else None)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
+    return session
+
+
+def _request(target: PinnedTarget, policy: FetchPolicy, watchdog: DownloadWatchdog) -> requests.Response:
+    session = pinned_session(target, watchdog)
     headers = {"Host": target.host_header, "User-Agent": policy.user_agent, "Accept-Encoding": "identity"}
     try:
         return session.get(

@@ -18,6 +18,7 @@ from video_assets.media.normalise_image import RGB, check_pixel_limit, make_thum
 from video_assets.media.normalise_video import extract_keyframes, needs_transcode, transcode_to_mezzanine
 from video_assets.media.probe import MediaProbe, probe_media
 from video_assets.media.usability import FLAT_COLOUR_SPREAD, MIN_MATERIAL_SIDE_PX, check_not_flat, check_size
+from video_assets.tracing import carry_trace
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def ingest_all(
         return _ingest_one(index, sources[index], workdir / f"{index:03d}", policy, s3_reader)
 
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(sources))), thread_name_prefix="ingest") as pool:
-        return list(pool.map(run, range(len(sources))))
+        return list(pool.map(carry_trace(run), range(len(sources))))
 
 
 def _ingest_one(

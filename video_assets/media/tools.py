@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from video_assets.media.errors import MaterialRejected
+from video_assets.tracing import subprocess_span
 
 # Only plain files may be opened: a crafted playlist or reference file must not make ffmpeg fetch URLs (SSRF).
 INPUT_GUARD = ("-protocol_whitelist", "file")
@@ -19,10 +20,12 @@ def file_arg(path: Path) -> str:
 
 
 def run_tool(cmd: list[str], what: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    try:
-        result = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as error:
-        raise MaterialRejected(f"{what} took longer than {timeout:g} s") from error
+    with subprocess_span(cmd, what) as span:
+        try:
+            result = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout, check=False)
+        except subprocess.TimeoutExpired as error:
+            raise MaterialRejected(f"{what} took longer than {timeout:g} s") from error
+        span.set_attribute("process.exit_code", result.returncode)
     if result.returncode != 0:
         raise MaterialRejected(f"{what} failed: {_last_lines(result.stderr)}")
     return result

@@ -14,6 +14,7 @@ import threading
 import time
 from types import TracebackType
 
+from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -104,6 +105,18 @@ class DownloadWatchdog:
                     for sock in self._sockets:
                         _shut(sock)
                 return
+
+
+class WatchedAdapter(HTTPAdapter):
+    """A requests adapter whose every socket the watchdog watches, and which never retries on its own."""
+
+    def __init__(self, watchdog: DownloadWatchdog) -> None:
+        self._watchdog = watchdog
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: object) -> None:
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        self.poolmanager.pool_classes_by_scheme = self._watchdog.pool_classes()
 
 
 def _shut(sock: socket.socket) -> None:

@@ -4,6 +4,11 @@
 Every failure becomes a MergeVendorError. `transient` says whether a retry may succeed; `delivered` says whether the
 call may have taken effect at the vendor (None: unknown, as after a read timeout), which is what decides whether a
 submission can safely be sent again.
+
+Every call goes through the vendor's guard (video_assets/resilience): its breaker and rate limit, shared by every
+worker when a database is configured. A submission waits out an open breaker, and is repeated only when the vendor
+certainly did not receive it; a poll or resubmission does not wait (a reconcile pass has other jobs to settle) and
+fails at once as transient. Each exchange also has a total deadline, held by a watchdog whatever the vendor sends.
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ from typing import Any
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from video_assets.media.watchdog import DownloadWatchdog, WatchedAdapter
 from video_assets.merge.base import JobState, JobStatus, MergeScene, MergeSubmission, MergeVendorError
 from video_assets.redaction import excerpt, register_secret
+from video_assets.resilience import NoBreaker, VendorDown, VendorGuard, VendorOutlasted
 from video_assets.transient import TRANSIENT_HTTP_STATUS
 
 _STATES = {0: JobState.PENDING, 1: JobState.RUNNING, 2: JobState.DONE, 3: JobState.FAILED}
@@ -26,7 +33,8 @@ _GATEWAY_TIMEOUT = 504
 
 class EasegenBackend:
     """MergeBackend for Easegen. `timeout_seconds` bounds each wait for the vendor's answer (Easegen's own admin
-    client polls with 5 s); `connect_timeout_seconds` bounds establishing the connection."""
+    client polls with 5 s); `connect_timeout_seconds` bounds establishing the connection; `call_deadline_seconds`
+    bounds a whole exchange."""
 
     name: str = "easegen"
     max_batch: int = 50
@@ -38,18 +46,20 @@ class EasegenBackend:
         timeout_seconds: float = 5.0,
         connect_timeout_seconds: float = 5.0,
         result_origins: Sequence[str] = (),
+        call_deadline_seconds: float = 60.0,
+        guard: VendorGuard | None = None,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self.result_origins = (self._base_url, *result_origins)
         register_secret(api_key)
+        self._api_key = api_key
         self._timeout = (connect_timeout_seconds, timeout_seconds)
-        self._session = requests.Session()
-        # Proxy and .netrc settings from the environment must not reroute a call that carries the vendor key.
-        self._session.trust_env = False
-        self._session.headers.update({"X-API-Key": api_key, "Accept": "application/json"})
+        self._call_deadline = call_deadline_seconds
+        self._guard = guard or VendorGuard(NoBreaker())
 
     def submit(self, submission: MergeSubmission) -> str:
-        answer = self._expect_success("submit", self._call("submit", "POST", "/api/mergemedia", _payload(submission)))
+        answer = self._call("submit", "POST", "/api/mergemedia", _payload(submission), wait=True)
+        answer = self._expect_success("submit", answer)
         job_id = _job_id(answer.get("courseMediaId"))
         if job_id is None:
             raise self._error(
@@ -94,11 +104,62 @@ class EasegenBackend:
         path: str,
         body: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
+        wait: bool = False,
     ) -> Any:
-        """One HTTP exchange; returns the decoded JSON answer."""
+        """One HTTP exchange under the guard; returns the decoded JSON answer."""
         what = f"Easegen {call} ({method} {path})"
+
+        def repeatable(error: Exception) -> bool:
+            # A GET changes nothing at the vendor; a POST is sent again only if it certainly never arrived.
+            return method == "GET" or getattr(error, "delivered", None) is False
+
         try:
-            response = self._session.request(
+            return self._guard.call(
+                what, lambda: self._exchange(what, method, path, body, params), wait=wait, repeatable=repeatable
+            )
+        except VendorOutlasted as error:
+            raise self._error(f"{what}: {error}", transient=False, delivered=False) from None
+        except VendorDown as error:
+            raise self._error(f"{what}: {error}", transient=True, delivered=False) from None
+
+    def _exchange(
+        self, what: str, method: str, path: str, body: dict[str, Any] | None, params: dict[str, str] | None
+    ) -> Any:
+        with DownloadWatchdog(self._call_deadline, 0.0, 0.0) as watchdog, self._session(watchdog) as session:
+            try:
+                return self._answer(what, method, session, path, body, params)
+            except MergeVendorError as error:
+                if watchdog.reason is None:
+                    raise
+                raise self._error(
+                    f"{what}: no complete answer within the call's total deadline of {self._call_deadline:g} s",
+                    transient=True,
+                    delivered=False if error.delivered is False else None,
+                ) from error
+
+    def _session(self, watchdog: DownloadWatchdog) -> requests.Session:
+        """A session whose sockets the watchdog cuts at the call's total deadline (read timeouts restart with every
+        byte, so a dripping vendor would never trip them)."""
+        session = requests.Session()
+        # Proxy and .netrc settings from the environment must not reroute a call that carries the vendor key.
+        session.trust_env = False
+        session.headers.update({"X-API-Key": self._api_key, "Accept": "application/json"})
+        adapter = WatchedAdapter(watchdog)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+    def _answer(
+        self,
+        what: str,
+        method: str,
+        session: requests.Session,
+        path: str,
+        body: dict[str, Any] | None,
+        params: dict[str, str] | None,
+    ) -> Any:
+        try:
+            response = session.request(
                 method,
                 self._base_url + path,
                 json=body,

@@ -10,6 +10,7 @@ from typing import Any
 
 from video_assets.deadlines import PROBE_TIMEOUT_S, deadline, pass_budget, run_with_deadline, start
 from video_assets.render.errors import RenderError
+from video_assets.tracing import subprocess_span
 
 STDERR_TAIL_CHARS = 2000
 
@@ -34,7 +35,10 @@ def run_ffmpeg(
     """`timeout` defaults to a budget scaled from `total_seconds`, the planned output duration."""
     budget = pass_budget(total_seconds) if timeout is None else timeout
     # stderr goes to a file: a full stderr pipe nobody reads would block ffmpeg while we read stdout.
-    with stderr_path.open("w", encoding="utf-8", errors="replace") as stderr:
+    with (
+        subprocess_span(command, "ffmpeg main pass") as span,
+        stderr_path.open("w", encoding="utf-8", errors="replace") as stderr,
+    ):
         try:
             process = start(command, stdout=subprocess.PIPE, stderr=stderr, text=True)
         except FileNotFoundError as exc:
@@ -50,6 +54,7 @@ def run_ffmpeg(
                     last = fraction
                     on_progress(fraction)
             code = process.wait()
+        span.set_attribute("process.exit_code", code)
     if code != 0:
         tail = stderr_path.read_text(encoding="utf-8", errors="replace")[-STDERR_TAIL_CHARS:].strip()
         raise RenderError(f"ffmpeg exited with code {code}: {tail or 'no error output'}")

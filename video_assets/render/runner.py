@@ -20,6 +20,7 @@ from video_assets.render.images import composite_scene_image, draw_cover, fit_pi
 from video_assets.render.loudness import gain_to_target, measure_integrated_loudness
 from video_assets.render.subtitles import SubtitleCue, build_cues, layout_for, write_ass, write_srt
 from video_assets.render.timeline import NARRATION_LEAD, RenderJob, TimelinePlan, overrun_problem, plan_timeline
+from video_assets.tracing import carry_trace, child_span
 from video_assets.tts.base import Narration, TtsEngine, TtsError
 
 COVER_FRAME_OFFSET = 1.0
@@ -75,7 +76,8 @@ def render_video(
     srt_path = write_srt(cues, workdir / "subtitles.srt") if cues else None
     # The soundtrack is measured while the stills are composited: neither needs the other.
     with clock.stage("stills"), ThreadPoolExecutor(max_workers=1) as pool:
-        loudness = pool.submit(measure_integrated_loudness, build_loudness_command(job, plan), plan.duration)
+        measure = carry_trace(measure_integrated_loudness)
+        loudness = pool.submit(measure, build_loudness_command(job, plan), plan.duration)
         stills = _stills(job, workdir, burn_in_path)
         gain_db = gain_to_target(loudness.result())
     video_path = workdir / "video.mp4"
@@ -121,8 +123,10 @@ def _narrate(job: RenderJob, tts: TtsEngine, workdir: Path) -> list[Narration | 
         if not scene.narration.strip():
             narrations.append(None)
             continue
+        wav = workdir / f"narration-{index:02d}.wav"
         try:
-            narration = tts.synthesize(scene.narration, job.language, job.voice, workdir / f"narration-{index:02d}.wav")
+            with child_span("tts", {"video_assets.scene": index, "video_assets.characters": len(scene.narration)}):
+                narration = tts.synthesize(scene.narration, job.language, job.voice, wav)
         except TtsError as exc:
             raise RenderError(f"scene {index}: narration failed: {exc}") from exc
         narrations.append(narration)

@@ -7,7 +7,10 @@ its state in memory or Redis only, and its half-open state lets every process th
 
 A run of `failure_threshold` transient failures opens the breaker. While it is open, callers wait (sleeping, not
 spending their retry attempts) for their turn to probe; a success closes it. An outage that outlasts the vendor's
-patience ends the wait with VendorOutlasted, a permanent error that names the vendor and the outage.
+patience ends the wait with VendorOutlasted, a permanent error that names the vendor and the outage. A caller that
+must not wait (a material download keeps its own deadline; a reconcile pass has other jobs to settle) asks with
+`admit(wait=False)` and gets VendorDown, a transient error that says since when and until when, unless it is its
+turn to probe.
 """
 
 from __future__ import annotations
@@ -42,6 +45,12 @@ class VendorOutlasted(RuntimeError):
     transient = False
 
 
+class VendorDown(RuntimeError):
+    """The vendor's breaker is open and it is not this caller's turn to probe: try again later."""
+
+    transient = True
+
+
 @dataclass(frozen=True)
 class BreakerState:
     vendor: str
@@ -51,6 +60,7 @@ class BreakerState:
     next_probe_at: datetime | None
     probes: int
     last_error: str | None
+    outage_started_at: datetime | None = None
 
 
 class VendorBreaker:
@@ -66,13 +76,22 @@ class VendorBreaker:
         self.policy = policy
         self._sleep = sleep
 
-    def admit(self) -> None:
-        """Return when this caller may call the vendor; wait while the breaker is open and it is another's turn."""
+    def admit(self, wait: bool = True) -> None:
+        """Return when this caller may call the vendor. While the breaker is open and it is another's turn, wait
+        (VendorOutlasted once the outage outlasts the patience), or with `wait=False` raise VendorDown at once."""
         while True:
-            wait = self._turn()
-            if wait <= 0:
+            delay, row = self._turn()
+            if delay <= 0:
                 return
-            self._sleep(min(wait, self.policy.probe_interval_seconds))
+            if not wait:
+                raise VendorDown(self._down_reason(row))
+            down = (utcnow() - as_utc(row.outage_started_at or utcnow())).total_seconds()
+            if down > self.policy.patience_seconds:
+                raise VendorOutlasted(
+                    f"vendor {self.vendor} has been down since {_clock(row.outage_started_at)} UTC ({down:.0f} s, "
+                    f"longer than its patience of {self.policy.patience_seconds:.0f} s; last error: {row.last_error})"
+                )
+            self._sleep(min(delay, self.policy.probe_interval_seconds))
 
     def succeeded(self) -> None:
         with session_scope(self.database_url) as session:
@@ -96,32 +115,32 @@ class VendorBreaker:
                 row.next_probe_at = now + timedelta(seconds=self.policy.probe_interval_seconds)
             return row.state == "open"
 
-    def _turn(self) -> float:
-        """0 when this caller may go now (the breaker is closed, or this caller is the probe), else seconds to wait."""
+    def _turn(self) -> tuple[float, BreakerState]:
+        """(0, state) when this caller may go now (the breaker is closed, or this caller is the probe), else the
+        seconds to wait and the breaker's state."""
         with session_scope(self.database_url) as session:
             row = session.get(VendorBreakerRow, self.vendor)
             if row is None or row.state == "closed":
-                return 0.0
+                return 0.0, _snapshot(row, self.vendor)
             row = _locked(session, self.vendor)
             now = utcnow()
-            down = (now - as_utc(row.outage_started_at or now)).total_seconds()
-            if row.state == "open" and down > self.policy.patience_seconds:
-                raise VendorOutlasted(
-                    f"vendor {self.vendor} has been down since {as_utc(row.outage_started_at or now):%Y-%m-%d %H:%M:%S}"
-                    f" UTC ({down:.0f} s, longer than its patience of {self.policy.patience_seconds:.0f} s; "
-                    f"last error: {row.last_error})"
-                )
             if row.state == "closed" or row.next_probe_at is None or as_utc(row.next_probe_at) <= now:
                 row.next_probe_at = now + timedelta(seconds=self.policy.probe_interval_seconds)
                 row.probes += 1 if row.state == "open" else 0
-                return 0.0
-            return (as_utc(row.next_probe_at) - now).total_seconds()
+                return 0.0, _snapshot(row, self.vendor)
+            return (as_utc(row.next_probe_at) - now).total_seconds(), _snapshot(row, self.vendor)
+
+    def _down_reason(self, state: BreakerState) -> str:
+        return (
+            f"{self.vendor} is down since {_clock(state.outage_started_at)} UTC ({state.failures} failures in a row; "
+            f"last error: {state.last_error}); not asked again before {_clock(state.next_probe_at)} UTC"
+        )
 
 
 class NoBreaker:
     """For a backend built without a database (the offline embedded default, a one-off script): no shared state."""
 
-    def admit(self) -> None:
+    def admit(self, wait: bool = True) -> None:
         return None
 
     def succeeded(self) -> None:
@@ -136,12 +155,26 @@ def breaker_states(database_url: str, vendors: list[str] | None = None) -> list[
         query = select(VendorBreakerRow).order_by(VendorBreakerRow.vendor)
         if vendors is not None:
             query = query.where(VendorBreakerRow.vendor.in_(vendors))
-        return [
-            BreakerState(
-                row.vendor, row.state, row.failures, row.opened_at, row.next_probe_at, row.probes, row.last_error
-            )
-            for row in session.scalars(query)
-        ]
+        return [_snapshot(row, row.vendor) for row in session.scalars(query)]
+
+
+def _snapshot(row: VendorBreakerRow | None, vendor: str) -> BreakerState:
+    if row is None:
+        return BreakerState(vendor, "closed", 0, None, None, 0, None)
+    return BreakerState(
+        row.vendor,
+        row.state,
+        row.failures,
+        row.opened_at,
+        row.next_probe_at,
+        row.probes,
+        row.last_error,
+        row.outage_started_at,
+    )
+
+
+def _clock(value: datetime | None) -> str:
+    return "?" if value is None else f"{as_utc(value):%Y-%m-%d %H:%M:%S}"
 
 
 def as_utc(value: datetime) -> datetime:

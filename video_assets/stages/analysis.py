@@ -18,6 +18,7 @@ from video_assets.stages.article import stored_article
 from video_assets.stages.context import StageContext
 from video_assets.stages.materials import brief_for, download_material, ready_items
 from video_assets.storage import ObjectStore
+from video_assets.tracing import carry_trace
 from video_assets.transient import is_transient
 from video_assets.vision import cv_features
 
@@ -107,5 +108,5 @@ def analyse_request(stage: StageContext, backend: LlmBackend, backend_name: str,
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="analyse") as pool:
-        results = list(pool.map(analyse, items))
+        results = list(pool.map(carry_trace(analyse), items))
     return AnalysisSummary(results, round(time.perf_counter() - started, 3))

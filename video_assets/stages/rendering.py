@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from video_assets.db.engine import session_scope
 from video_assets.db.models import MediaItem, RenderedVideo, VideoScript
+from video_assets.db.patience import patiently
 from video_assets.db.repository import RequestCancelled, finish, set_progress
 from video_assets.db.upsert import upsert
 from video_assets.media import AUDIO_TYPES, FetchPolicy, S3Reader, fetch_material
@@ -58,9 +59,12 @@ def script_digest(script: VideoScript) -> str:
 
 
 def script_variants(database_url: str, request_id: str) -> list[int]:
-    with session_scope(database_url) as session:
-        query = select(VideoScript.variant_index).where(VideoScript.request_id == request_id)
-        return sorted(session.scalars(query))
+    def read() -> list[int]:
+        with session_scope(database_url) as session:
+            query = select(VideoScript.variant_index).where(VideoScript.request_id == request_id)
+            return sorted(session.scalars(query))
+
+    return patiently(read)  # the fan-out step has no retries to spend on a database outage
 
 
 def render_variant(
@@ -82,25 +86,24 @@ def render_variant(
     request_id, spec, database_url = stage.request_id, stage.spec, stage.database_url
     store, workdir = stage.store, stage.workdir
     key = {"request_id": request_id, "variant_index": variant_index}
-    with session_scope(database_url) as session:
-        script = session.scalars(select(VideoScript).filter_by(**key)).one()
-        digest = script_digest(script)
-        done = session.scalars(select(RenderedVideo).filter_by(**key)).one_or_none()
-        if done is not None and done.status == "ready" and done.script_digest == digest:
-            return VariantRender(variant_index, "ready", None, reused=True)
-        items = {item.id: item for item in session.scalars(select(MediaItem).where(MediaItem.request_id == request_id))}
-        upsert(
-            session,
-            RenderedVideo,
-            key,
-            {
-                "script_id": script.id,
-                "status": "rendering",
-                "reason": None,
-                "backend": "local",
-                "script_digest": digest,
-            },
-        )
+
+    def claim() -> tuple[VideoScript, dict[int, MediaItem]] | None:
+        """The script and its materials, with the variant marked rendering; None when its video is already made."""
+        with session_scope(database_url) as session:
+            script = session.scalars(select(VideoScript).filter_by(**key)).one()
+            digest = script_digest(script)
+            done = session.scalars(select(RenderedVideo).filter_by(**key)).one_or_none()
+            if done is not None and done.status == "ready" and done.script_digest == digest:
+                return None
+            items = session.scalars(select(MediaItem).where(MediaItem.request_id == request_id))
+            values = {"script_id": script.id, "status": "rendering", "reason": None, "backend": "local"}
+            upsert(session, RenderedVideo, key, values | {"script_digest": digest})
+            return script, {item.id: item for item in items}
+
+    claimed = patiently(claim)
+    if claimed is None:
+        return VariantRender(variant_index, "ready", None, reused=True)
+    script, items = claimed
     started = time.perf_counter()
     clock = StageClock()
     retry: Exception | None = None
@@ -138,8 +141,13 @@ def render_variant(
         retry = error if is_transient(error) and not final_attempt else None
     values["render_seconds"] = round(time.perf_counter() - started, 2)
     values["stage_seconds"] = clock.seconds
-    with session_scope(database_url) as session:
-        upsert(session, RenderedVideo, key, values)
+
+    def record() -> None:
+        with session_scope(database_url) as session:
+            upsert(session, RenderedVideo, key, values)
+
+    # The video is uploaded by now: a database outage must not lose it, so the row waits for the database.
+    patiently(record)
     if retry is not None:
         raise retry
     return VariantRender(variant_index, str(values["status"]), values.get("reason"))  # type: ignore[arg-type]
@@ -240,8 +248,12 @@ def finish_request(database_url: str, request_id: str, renders: list[VariantRend
     """completed when every variant rendered, partial_success when some did, failed when none did; while any
     variant is still with the merge vendor the request stays processing, at stage `merging`."""
     if any(r.status == "merging" for r in renders):
-        with session_scope(database_url) as session:
-            set_progress(session, request_id, "merging", 0.0)
+
+        def merging() -> None:
+            with session_scope(database_url) as session:
+                set_progress(session, request_id, "merging", 0.0)
+
+        patiently(merging)
         return "merging"
     ready = [r for r in renders if r.status == "ready"]
     if renders and len(ready) == len(renders):
@@ -252,8 +264,12 @@ def finish_request(database_url: str, request_id: str, renders: list[VariantRend
     else:
         status = "failed"
         error = "no video rendered: " + ("; ".join(f"v{r.variant_index}: {r.reason}" for r in renders) or "no scripts")
-    with session_scope(database_url) as session:
-        finish(session, request_id, status, error)
+
+    def record() -> None:
+        with session_scope(database_url) as session:
+            finish(session, request_id, status, error)
+
+    patiently(record)
     return status
 
 

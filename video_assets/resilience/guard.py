@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from video_assets.redaction import redact
 from video_assets.resilience.breaker import BreakerPolicy, NoBreaker, VendorBreaker
 from video_assets.resilience.shared_bucket import SharedTokenBucket
 from video_assets.transient import is_transient
@@ -61,17 +62,19 @@ class VendorGuard:
                 if not is_transient(error):
                     self.breaker.succeeded()  # the vendor answered, and refused this call
                     raise
-                is_open = self.breaker.failed(f"{what}: {type(error).__name__}: {error}")
+                # A vendor's error may echo the key it was sent: redacted before it is stored or logged.
+                reason = redact(f"{type(error).__name__}: {error}")
+                is_open = self.breaker.failed(f"{what}: {reason}")
                 if not repeatable(error) or (is_open and not wait):
                     raise
                 if is_open:
-                    log.warning("%s failed (%s); the breaker is open, waiting for a turn to probe", what, error)
+                    log.warning("%s failed (%s); the breaker is open, waiting for a turn to probe", what, reason)
                     continue
                 attempt += 1
                 if attempt > self.max_retries:
                     raise
                 delay = full_jitter(attempt, self.backoff_base_seconds, self.backoff_max_seconds)
-                log.warning("%s attempt %d failed (%s); retrying in %.1fs", what, attempt, error, delay)
+                log.warning("%s attempt %d failed (%s); retrying in %.1fs", what, attempt, reason, delay)
                 self.sleep(delay)
                 continue
             self.breaker.succeeded()

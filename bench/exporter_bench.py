@@ -25,12 +25,12 @@ from dagster._utils.error import SerializableErrorInfo  # noqa: E402
 from prometheus_client import start_http_server  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
+from sensors.metrics_source import DagsterSource  # noqa: E402
 from tests.harness.postgres import create_database, drop_database, free_port, postgres_server  # noqa: E402
 from tests.metrics.instance import postgres_instance  # noqa: E402
 from video_assets.db.engine import get_engine, session_scope  # noqa: E402
 from video_assets.db.migrate import upgrade  # noqa: E402
 from video_assets.db.models import RequestEvent, VideoRequest, utcnow  # noqa: E402
-from video_assets.metrics.dagster_source import DagsterSource  # noqa: E402
 from video_assets.metrics.exporter import Exporter  # noqa: E402
 
 REQUESTS = 10_000

@@ -394,15 +394,12 @@ def cmd_exporter(args: argparse.Namespace, settings: Settings) -> int:
     """Serve Prometheus metrics read from the Dagster instance (DAGSTER_HOME) and the database."""
     if not os.environ.get("DAGSTER_HOME"):
         raise UsageError("the exporter reads the Dagster instance: set DAGSTER_HOME")
-    import dagster as dg
-
-    from video_assets.metrics.dagster_source import DagsterSource
-    from video_assets.metrics.exporter import Exporter, serve
+    from sensors.metrics_source import serve_exporter
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    with dg.DagsterInstance.get() as instance:
-        exporter = Exporter(settings.database_url.get_secret_value(), DagsterSource(instance))
-        serve(exporter, args.host or settings.metrics_host, settings.metrics_port, settings.metrics_interval_seconds)
+    database_url = settings.database_url.get_secret_value()
+    host = args.host or settings.metrics_host
+    serve_exporter(database_url, host, settings.metrics_port, settings.metrics_interval_seconds)
     return 0
 
 

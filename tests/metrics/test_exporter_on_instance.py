@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from sensors.metrics_source import DagsterSource
 from tests.conftest import PostgresCluster
 from tests.harness.postgres import create_database, drop_database
 from tests.metrics.instance import postgres_instance
@@ -19,7 +20,6 @@ from video_assets.db.engine import session_scope
 from video_assets.db.models import VideoRequest
 from video_assets.db.repository import note_run_started, record_dead_letter
 from video_assets.deadlines import SubprocessTimedOut
-from video_assets.metrics.dagster_source import DagsterSource
 from video_assets.metrics.exporter import Exporter
 
 ATTEMPTS: dict[str, int] = {}

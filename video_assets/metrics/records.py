@@ -1,5 +1,5 @@
-"""What the exporter reads, as plain values: the Dagster side is translated into these by dagster_source.py, so the
-metric computation can be tested and benchmarked without an instance."""
+"""What the exporter reads, as plain values: the Dagster side is translated into these by sensors/metrics_source.py,
+so the metric computation can be tested and benchmarked without an instance."""
 
 from __future__ import annotations
 

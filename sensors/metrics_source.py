@@ -124,3 +124,11 @@ def _error_classes(error: Any) -> Iterator[str]:
             continue
         yield current.cls_name or ""
         pending += [current.cause, current.context]
+
+
+def serve_exporter(database_url: str, host: str, port: int, interval_seconds: float) -> None:
+    """`video-assets exporter`: the instance of DAGSTER_HOME read through DagsterSource, our tables through the URL."""
+    from video_assets.metrics.exporter import Exporter, serve
+
+    with dg.DagsterInstance.get() as instance:
+        serve(Exporter(database_url, DagsterSource(instance)), host, port, interval_seconds)

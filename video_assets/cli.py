@@ -385,9 +385,14 @@ def cmd_webhooks(args: argparse.Namespace, settings: Settings) -> int:
     ensure_schema(settings)
     from video_assets.webhooks.deliverer import deliver_until_signalled
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_service_lines()
     deliver_until_signalled(settings)
     return 0
+
+
+def log_service_lines() -> None:
+    """A long-running service's own log lines (the webhook deliverer, the exporter) on stderr with their time."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def cmd_exporter(args: argparse.Namespace, settings: Settings) -> int:
@@ -396,7 +401,7 @@ def cmd_exporter(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("the exporter reads the Dagster instance: set DAGSTER_HOME")
     from sensors.metrics_source import serve_exporter
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_service_lines()
     database_url = settings.database_url.get_secret_value()
     host = args.host or settings.metrics_host
     serve_exporter(database_url, host, settings.metrics_port, settings.metrics_interval_seconds)

@@ -184,6 +184,13 @@ class Settings(ModeSettings):
 
     api_host: str = Field("127.0.0.1", description="address `video-assets api` listens on")
     api_port: int = Field(8080, ge=1, le=65535, description="port `video-assets api` listens on")
+    api_workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="processes serving the API (uvicorn workers): submit is CPU-bound Python, so one "
+        "process serves about one core",
+    )
     metrics_host: str = Field("127.0.0.1", description="address `video-assets exporter` serves /metrics on")
     metrics_port: int = Field(9108, ge=1, le=65535, description="port `video-assets exporter` serves /metrics on")
     metrics_interval_seconds: float = Field(

@@ -53,6 +53,9 @@ def api(
         "VIDEO_ASSETS_FETCH_ALLOW_HOSTS": "127.0.0.1",
         "VIDEO_ASSETS_RENDER_PRESET": "ultrafast",
         "VIDEO_ASSETS_API_PORT": str(port),
+        # Two processes, as a deployment with VIDEO_ASSETS_API_WORKERS serves: the rate and quota tests then pass only
+        # if the counters are shared through Postgres, not kept per process.
+        "VIDEO_ASSETS_API_WORKERS": "2",
         "VIDEO_ASSETS_API_RATE_WINDOW_SECONDS": "3",
         "VIDEO_ASSETS_API_MAX_BODY_BYTES": "65536",
     }

@@ -15,6 +15,7 @@ import requests
 from sqlalchemy import select
 
 from tests.api.client import Api, assert_problem, bearer, request_body
+from video_assets.api.app import HANDLER_THREADS
 from video_assets.db.api_models import ApiKey, AuditEntry
 from video_assets.db.engine import session_scope
 from video_assets.service.idempotency import claim_key
@@ -298,3 +299,28 @@ def test_list_pages_with_a_cursor_and_link_header(api: Api) -> None:
     assert {row["id"] for row in since.json()["requests"]} == set(ids)
     catalog = requests.get(f"{api.url}/v1/catalog", headers=bearer(key), timeout=30).json()
     assert "default" in catalog["styles"] and "1:1" in catalog["aspects"]
+
+
+def test_more_open_event_streams_than_handler_threads_are_served_beside_other_calls(api: Api) -> None:
+    """A dashboard may keep many SSE streams open on waiting requests: each stream is served, and so is a call made
+    while they are all open (with the handler threads capped, a stream that slept on a thread would starve them)."""
+    key = api.key("watchers")
+    submitted = requests.post(f"{api.url}/v1/videos", json=request_body(api), headers=bearer(key), timeout=30)
+    request_id = submitted.json()["id"]
+    streams = [
+        requests.get(
+            f"{api.url}/v1/videos/{request_id}/events",
+            headers=bearer(key) | {"Accept": "text/event-stream"},
+            stream=True,
+            timeout=30,
+        )
+        for _ in range(2 * HANDLER_THREADS * int(api.env["VIDEO_ASSETS_API_WORKERS"]))
+    ]
+    try:
+        for stream in streams:  # each is open and polling: it has sent the request's first event
+            assert next(stream.iter_lines(decode_unicode=True)).startswith("id: ")
+        status = requests.get(f"{api.url}/v1/videos/{request_id}", headers=bearer(key), timeout=10)
+        assert status.status_code == 200 and status.json()["status"] == "pending"
+    finally:
+        for stream in streams:
+            stream.close()

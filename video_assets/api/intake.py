@@ -14,7 +14,7 @@ from video_assets.api.materials import remote_material_problems
 from video_assets.api.problems import Problem, refused
 from video_assets.request_json import RequestRejected, load_json, spec_from
 from video_assets.request_schema import VideoRequestSpec
-from video_assets.service.keys import tenant_limits
+from video_assets.service.keys import Principal
 from video_assets.service.requests import RequestRefused, Submitted, submit_request
 from video_assets.service.usage import take
 from video_assets.settings import Settings
@@ -61,22 +61,25 @@ def checked_spec(raw: Any, tenant: str, settings: Settings) -> VideoRequestSpec:
 
 
 def store_request(session: Session, settings: Settings, tenant: str, spec: VideoRequestSpec) -> Submitted:
-    """Validate as submit always does, store as pending, and charge the tenant's daily output seconds in the same
-    transaction: refused, the row is never committed."""
+    """Validate as submit always does and store as pending. The caller then charges it (`charge_output_seconds`) in
+    the same transaction: refused, the row is never committed."""
     try:
-        submitted = submit_request(session, spec, settings, tenant)
+        return submit_request(session, spec, settings, tenant)
     except RequestRefused as refusal:
         raise refused(422, "Request Cannot Succeed", refusal.problems) from None
-    if submitted.created:
-        charge_output_seconds(session, settings, tenant, spec)
-    return submitted
 
 
-def charge_output_seconds(session: Session, settings: Settings, tenant: str, spec: VideoRequestSpec) -> None:
-    _, own_quota = tenant_limits(session, tenant)
+def charge_output_seconds(
+    session: Session, settings: Settings, principal: Principal, spec: VideoRequestSpec, submitted: Submitted
+) -> None:
+    """Charge a newly stored request to the tenant's daily output seconds. Call it last before the commit: the
+    charge locks the tenant's counter row until then, and every submit of the tenant waits on that row."""
+    if not submitted.created:
+        return
+    own_quota = principal.daily_output_seconds
     quota = own_quota if own_quota is not None else settings.api_daily_output_seconds
     cost = spec.video_count * spec.target_duration
-    usage = take(session, tenant, "output_seconds", cost, quota, 86400, datetime.now(UTC))
+    usage = take(session, principal.tenant, "output_seconds", cost, quota, 86400, datetime.now(UTC))
     if not usage.allowed:
         raise Problem(
             429,

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from video_assets.api.problems import Problem
 from video_assets.db.api_models import AuditEntry
-from video_assets.db.engine import session_scope
+from video_assets.db.engine import autocommit_scope
 from video_assets.service.keys import Principal
 
 CALL_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -83,7 +83,7 @@ class ApiLayer:
     def _audit(self, scope: Scope, state: dict[str, Any], call_id: str, status: int) -> None:
         principal: Principal = state["principal"]
         route = scope.get("route")
-        with session_scope(self.database_url) as session:
+        with autocommit_scope(self.database_url) as session:  # one INSERT: no BEGIN and COMMIT round trips
             session.add(
                 AuditEntry(
                     tenant=principal.tenant,

@@ -50,15 +50,19 @@ def create_request(session: Session, spec: VideoRequestSpec, tenant: str = LOCAL
         # Every door creates requests here (service.submit_request, feeds), so every request starts its trace here.
         trace_context=start_request_trace(request_id),
     )
-    try:
-        with session.begin_nested():
-            session.add(request)
-            session.flush()
-    except IntegrityError:
-        existing = _id_for_key(session, tenant, spec.idempotency_key or "")
-        if existing is None:
-            raise
-        return existing, False
+    if spec.idempotency_key:
+        try:
+            with session.begin_nested():  # another call with the same key may insert first: its id is returned
+                session.add(request)
+                session.flush()
+        except IntegrityError:
+            existing = _id_for_key(session, tenant, spec.idempotency_key)
+            if existing is None:
+                raise
+            return existing, False
+    else:
+        session.add(request)
+        session.flush()
     append_event(session, request.id, "submitted", "request submitted")
     outbox.request_changed(session, request, "video.accepted")
     return request.id, True

@@ -29,11 +29,14 @@ class KeyCommandError(ValueError):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the key's tenant, its visible prefix and its scopes."""
+    """Who is calling: the key's tenant, its visible prefix and its scopes, and the tenant's own limits (None where
+    the deployment's defaults apply), read with the key so that a call costs one query for all of them."""
 
     tenant: str
     prefix: str
     scopes: frozenset[str]
+    rate_per_window: int | None = None
+    daily_output_seconds: float | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -125,19 +128,12 @@ def authenticate(session: Session, key: str) -> Principal | None:
     """The principal of a live key, or None for anything else (unknown, revoked, malformed)."""
     if not key.startswith(KEY_PREFIX) or len(key) <= PREFIX_LENGTH:
         return None
+    limits = (Tenant.rate_per_window, Tenant.daily_output_seconds)
     row = session.execute(
-        select(ApiKey, Tenant.name)
+        select(ApiKey.key_hash, ApiKey.prefix, ApiKey.scopes, Tenant.name, *limits)
         .join(Tenant)
         .where(ApiKey.prefix == key[:PREFIX_LENGTH], ApiKey.revoked_at.is_(None))
     ).first()
-    if row is None or not hmac.compare_digest(row[0].key_hash, hash_key(key)):
+    if row is None or not hmac.compare_digest(row.key_hash, hash_key(key)):
         return None
-    return Principal(tenant=row[1], prefix=row[0].prefix, scopes=frozenset(row[0].scopes))
-
-
-def tenant_limits(session: Session, tenant: str) -> tuple[int | None, float | None]:
-    """The tenant's own rate per window and daily output seconds, None where the deployment's defaults apply."""
-    row = session.execute(
-        select(Tenant.rate_per_window, Tenant.daily_output_seconds).where(Tenant.name == tenant)
-    ).first()
-    return (row[0], row[1]) if row else (None, None)
+    return Principal(row.name, row.prefix, frozenset(row.scopes), row.rate_per_window, row.daily_output_seconds)

@@ -159,6 +159,15 @@ def request_status(session: Session, request_id: str, tenant: str | None = None)
     videos = session.scalars(
         select(RenderedVideo).where(RenderedVideo.request_id == request_id).order_by(RenderedVideo.variant_index)
     )
+    return _status(session, request, list(videos))
+
+
+def created_request_status(session: Session, request_id: str) -> dict[str, Any]:
+    """`request_status` of a request created in this transaction: it has no variants yet, so none are read."""
+    return _status(session, get_request(session, request_id), [])
+
+
+def _status(session: Session, request: VideoRequest, videos: list[RenderedVideo]) -> dict[str, Any]:
     return {
         **request_fields(request),
         "queue_position": queue_position(session, request),

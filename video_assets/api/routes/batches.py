@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from video_assets.api.deps import scoped, settings_of
-from video_assets.api.intake import JsonText, checked_spec, parsed_json, store_request
+from video_assets.api.intake import JsonText, charge_output_seconds, checked_spec, parsed_json, store_request
 from video_assets.api.openapi import SPEC_REF, json_body
 from video_assets.api.problems import Problem, problem_responses
 from video_assets.db.engine import session_scope
@@ -67,6 +67,7 @@ def submit_batch(
                 spec = checked_spec(raw, principal.tenant, settings)
                 with session.begin_nested():  # a quota refusal rolls back this item's row alone
                     stored = store_request(session, settings, principal.tenant, spec)
+                    charge_output_seconds(session, settings, principal, spec, stored)
                 record_item(session, batch_id, position, stored.request_id, None)
             except Problem as problem:
                 record_item(session, batch_id, position, None, item_problem(problem, position))

@@ -6,15 +6,17 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from video_assets.api.deps import scoped, settings_of, store_of
-from video_assets.api.intake import JsonText, checked_spec, parsed_json, store_request
+from video_assets.api.intake import JsonText, charge_output_seconds, checked_spec, parsed_json, store_request
 from video_assets.api.openapi import SPEC_REF, json_body
 from video_assets.api.problems import Problem, problem_responses, refused
 from video_assets.db.engine import session_scope
@@ -28,6 +30,7 @@ from video_assets.service.requests import (
     OutputNotFound,
     StateConflict,
     cancel_request,
+    created_request_status,
     output_key,
     page_requests,
     request_events,
@@ -117,7 +120,9 @@ def _submitted(request: Request, principal: Principal, text: str) -> JSONRespons
     with session_scope(settings.database_url.get_secret_value()) as session:
         submitted = store_request(session, settings, principal.tenant, spec)
         request.state.target = submitted.request_id
-        body = request_status(session, submitted.request_id)
+        status = created_request_status if submitted.created else request_status
+        body = status(session, submitted.request_id)
+        charge_output_seconds(session, settings, principal, spec, submitted)
     location = f"/v1/videos/{submitted.request_id}"
     return JSONResponse(body, status_code=202, headers={"Location": location, "Retry-After": str(RETRY_AFTER_SECONDS)})
 
@@ -229,19 +234,24 @@ def video_events(
     return StreamingResponse(_stream(url, request_id, start, principal.reads_as), media_type="text/event-stream")
 
 
-def _stream(url: str, request_id: str, after: int, tenant: str | None) -> Iterator[str]:
-    deadline = time.monotonic() + SSE_MAX_SECONDS
-    while time.monotonic() < deadline:
+async def _stream(url: str, request_id: str, after: int, tenant: str | None) -> AsyncIterator[str]:
+    """Polls on a handler thread and waits between polls on the event loop: an open stream holds no thread."""
+
+    def poll(after: int) -> tuple[list[dict[str, Any]], bool]:
         with session_scope(url) as session:
             events = request_events(session, request_id, after, tenant)
-            ended = request_status(session, request_id, tenant)["status"] in TERMINAL_STATUSES
+            return events, request_status(session, request_id, tenant)["status"] in TERMINAL_STATUSES
+
+    deadline = time.monotonic() + SSE_MAX_SECONDS
+    while time.monotonic() < deadline:
+        events, ended = await run_in_threadpool(poll, after)
         for event in events:
             after = event["id"]
             yield f"id: {event['id']}\nevent: {event['kind']}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
         if ended and not events:
             return
         yield ": waiting\n\n"
-        time.sleep(SSE_POLL_SECONDS)
+        await anyio.sleep(SSE_POLL_SECONDS)
 
 
 @router.get(

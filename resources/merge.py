@@ -40,9 +40,17 @@ class MergeResource(FromSettings):
     def is_external(self) -> bool:
         return self.backend != "local"
 
+    @property
+    def vendor(self) -> str:
+        """The vendor's breaker."""
+        return f"merge:{self.backend}"
+
     def client(self) -> MergeBackend:
+        """A submission meeting an open breaker hands the render step's slot back instead of waiting in it; polls
+        never wait."""
         if not self.base_url:
             raise ValueError(f"merge backend {self.backend!r} needs VIDEO_ASSETS_MERGE_BASE_URL")
-        vendor = f"merge:{self.backend}"
-        guard = shared_guard(self.database_url, vendor, self.patience_seconds, self.requests_per_minute)
+        guard = shared_guard(
+            self.database_url, self.vendor, self.patience_seconds, self.requests_per_minute, waits=False
+        )
         return EasegenBackend(self.base_url, self.api_key, timeout_seconds=self.timeout_seconds, guard=guard)

@@ -38,18 +38,30 @@ class TtsResource(FromSettings):
             "patience_seconds": settings.tts_patience_seconds,
         }
 
+    @property
+    def vendor(self) -> str | None:
+        """The breaker the narration waits on; None for espeak-ng, which runs here."""
+        return None if self.backend == "espeak" else "tts"
+
     def engine(self) -> TtsEngine:
+        """For a render step: an open breaker hands the step's `render` slot back instead of waiting in it."""
         if self.backend == "espeak":
             return make_tts("espeak", speed=self.espeak_speed)
+        guard = shared_guard(
+            self.database_url,
+            "tts",
+            self.patience_seconds,
+            self.requests_per_minute,
+            self.max_retries,
+            waits=False,
+        )
         if self.backend == "openai":
             return make_tts(
                 "openai",
                 api_key=self.api_key,
                 base_url=self.base_url or None,
                 model=self.model,
-                guard=shared_guard(
-                    self.database_url, "tts", self.patience_seconds, self.requests_per_minute, self.max_retries
-                ),
+                guard=guard,
                 **({"voice": self.voice} if self.voice else {}),
             )
-        return make_tts("edge")
+        return make_tts("edge", guard=guard)

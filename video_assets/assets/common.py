@@ -180,7 +180,7 @@ def _recorded(
 ) -> Iterator[None]:
     try:
         yield
-    except (dg.Failure, TransientStageError):
+    except (dg.Failure, dg.RetryRequested, TransientStageError):
         raise
     except Exception as error:
         reason = f"{type(error).__name__}: {error}"

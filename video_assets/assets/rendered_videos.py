@@ -25,11 +25,11 @@ from video_assets.assets.common import (
     NETWORK_RETRY,
     begin_stage,
     fail_stage,
-    is_final_attempt,
     records_every_exit,
     stage_workdir,
 )
 from video_assets.assets.render_reports import CHECKS, render_check_results, rendered_videos_metadata, severity
+from video_assets.assets.vendor_waits import is_final_network_attempt, retry_for, vendor_waits
 from video_assets.db.engine import is_unreachable, session_scope
 from video_assets.db.repository import RequestCancelled, ensure_not_cancelled, load_spec, set_progress
 from video_assets.partitions import request_partitions
@@ -100,7 +100,9 @@ def render_one(
                 # A database outage must not cost the render; the next report records the progress (and a cancel).
                 context.log.warning(f"request_id={request_id} stage={STAGE} progress not recorded: database down")
 
-    final_attempt = is_final_attempt(context)
+    # Attempts that only waited for a vendor are not counted (vendor_waits.py): the render slot was handed back.
+    waits = vendor_waits(context)
+    final_attempt = is_final_network_attempt(context, waits)
     try:
         with database.session() as session:
             spec = load_spec(session, request_id)
@@ -123,6 +125,12 @@ def render_one(
                 )
     except RequestCancelled as error:
         raise dg.Failure(description=str(error), allow_retries=False) from error
+    except Exception as error:
+        vendor = merge.vendor if merge.is_external else tts.vendor
+        retry = retry_for(context, database.url, vendor, error, waits)
+        if retry is not None:
+            raise retry  # noqa: B904 - its cause is set: the vendor wait, or this error
+        raise
     if result.status == "failed":
         # The lost variant's own step is the one that shows red, with the reason; the other variants' steps carry
         # on. Dagster then skips the fan-in, so the run's failure handling settles the request from the outcomes

@@ -8,6 +8,7 @@ interval for all workers), and the other materials carry on."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -83,8 +84,9 @@ def host_key(url: str) -> str:
 
 
 def _host_guard(host: str, policy: FetchPolicy) -> VendorGuard:
-    # A download never waits on the breaker, so the patience plays no part.
-    return shared_guard(policy.breakers_database_url, host, patience_seconds=0.0, policy=HOST_BREAKER)
+    # A download never waits on the breaker, and a host that is down rejects its material (VendorDown), never the
+    # request: no patience runs out.
+    return shared_guard(policy.breakers_database_url, host, patience_seconds=math.inf, policy=HOST_BREAKER)
 
 
 def _download(url: str, dest: Path, policy: FetchPolicy) -> None:

@@ -177,6 +177,28 @@ ROWS: dict[str, tuple[PanelSpec, ...]] = {
             kind="stat",
         ),
     ),
+    "Vendors": (
+        PanelSpec(
+            "Vendor breakers not closed",
+            "Circuit breakers open or half-open (due for a probe) by vendor kind; `host` counts material hosts. "
+            "`video-assets vendors` names them.",
+            "short",
+            (Query('video_assets_vendor_breakers{state!="closed"}', "{{vendor}} {{state}}"),),
+        ),
+        PanelSpec(
+            "Vendor failures in a row",
+            "Consecutive transient failures of each vendor kind's worst breaker; it opens at 3.",
+            "short",
+            (Query("video_assets_vendor_breaker_failures", "{{vendor}}"),),
+        ),
+        PanelSpec(
+            "Vendor outage so far",
+            "Seconds since each vendor kind's breaker opened. Requests that need the vendor fail once this passes "
+            "its patience (10 minutes by default).",
+            "s",
+            (Query("video_assets_vendor_breaker_open_seconds", "{{vendor}}"),),
+        ),
+    ),
     "Exporter": (
         PanelSpec(
             "Exporter freshness",

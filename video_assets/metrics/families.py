@@ -72,6 +72,20 @@ class Families:
         self.oldest_dead_letter_age = gauge(
             "dead_letter_oldest_unresolved_age_seconds", "Age of the oldest unresolved dead letter (0: none)."
         )
+        self.breakers = gauge(
+            "vendor_breakers",
+            "Circuit breakers of a vendor kind (llm, tts, merge, host) in each state (closed, open, half_open).",
+            "vendor",
+            "state",
+        )
+        self.breaker_failures = gauge(
+            "vendor_breaker_failures", "Consecutive transient failures of the kind's worst breaker.", "vendor"
+        )
+        self.breaker_open_seconds = gauge(
+            "vendor_breaker_open_seconds",
+            "Seconds since the kind's longest-open breaker opened (0: none open).",
+            "vendor",
+        )
         self.last_success = gauge("exporter_last_success_timestamp_seconds", "When the last refresh succeeded.")
         self.refresh_seconds = gauge("exporter_refresh_duration_seconds", "How long the last refresh took.")
         self.errors = Counter(

@@ -17,6 +17,7 @@ from video_assets.db.models import (
     VideoRequest,
 )
 from video_assets.db.repository import count_requests_by_status
+from video_assets.metrics.breakers import set_breaker_gauges
 from video_assets.metrics.families import Families
 from video_assets.service.listing import REQUEST_STATUSES
 
@@ -41,6 +42,7 @@ class TableReader:
 
     def refresh(self, session: Session, now: datetime) -> None:
         self._gauges(session, now)
+        set_breaker_gauges(self.families, session, _aware(now))
         self._pickup_waits(session)
         self._render_speeds(session)
 

@@ -8,9 +8,10 @@ its state in memory or Redis only, and its half-open state lets every process th
 A run of `failure_threshold` transient failures opens the breaker. While it is open, callers wait (sleeping, not
 spending their retry attempts) for their turn to probe; a success closes it. An outage that outlasts the vendor's
 patience ends the wait with VendorOutlasted, a permanent error that names the vendor and the outage. A caller that
-must not wait (a material download keeps its own deadline; a reconcile pass has other jobs to settle) asks with
-`admit(wait=False)` and gets VendorDown, a transient error that says since when and until when, unless it is its
-turn to probe.
+must not wait (a material download keeps its own deadline; a reconcile pass has other jobs to settle; a render step
+hands its `render` slot back rather than sleep in it) asks with `admit(wait=False)` and gets VendorDown, a transient
+error that says since when and until when, unless it is its turn to probe; past the patience it gets VendorOutlasted
+too.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ class VendorOutlasted(RuntimeError):
 
 
 class VendorDown(RuntimeError):
-    """The vendor's breaker is open and it is not this caller's turn to probe: try again later."""
+    """The vendor's breaker is open and it is not this caller's turn to probe: try again later
+    (seconds_until_probe says when)."""
 
     transient = True
 
@@ -83,14 +85,14 @@ class VendorBreaker:
             delay, row = self._turn()
             if delay <= 0:
                 return
-            if not wait:
-                raise VendorDown(self._down_reason(row))
             down = (utcnow() - as_utc(row.outage_started_at or utcnow())).total_seconds()
             if down > self.policy.patience_seconds:
                 raise VendorOutlasted(
                     f"vendor {self.vendor} has been down since {_clock(row.outage_started_at)} UTC ({down:.0f} s, "
                     f"longer than its patience of {self.policy.patience_seconds:.0f} s; last error: {row.last_error})"
                 )
+            if not wait:
+                raise VendorDown(self._down_reason(row))
             self._sleep(min(delay, self.policy.probe_interval_seconds))
 
     def succeeded(self) -> None:
@@ -148,6 +150,16 @@ class NoBreaker:
 
     def failed(self, problem: str) -> bool:
         return False
+
+
+def seconds_until_probe(database_url: str, vendor: str) -> float | None:
+    """None when the vendor's breaker is closed; else the seconds until its next probe is due (0 when due now)."""
+    with session_scope(database_url) as session:
+        row = session.get(VendorBreakerRow, vendor)
+        if row is None or row.state != "open":
+            return None
+        due = as_utc(row.next_probe_at or utcnow())
+        return max(0.0, (due - utcnow()).total_seconds())
 
 
 def breaker_states(database_url: str, vendors: list[str] | None = None) -> list[BreakerState]:

@@ -6,6 +6,10 @@ probe (bounded by the vendor's patience) and calls again, so an outage is waited
 failure the breaker can absorb is retried up to `max_retries` times with full-jitter backoff. `repeatable` vetoes a
 repeat that could do harm (a submission the vendor may have received); such an error is counted and raised.
 A refusal (a permanent error) proves the vendor is up, so it closes the breaker before it propagates.
+
+A guard built with `waits=False` never waits out an open breaker in its own process, whatever the call asks: the
+caller (a render step) gets VendorDown at once and hands its Dagster pool slot back until the next probe is due
+(video_assets/assets/vendor_waits.py), so a vendor's outage does not hold the slots other work needs.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class VendorGuard:
     backoff_base_seconds: float = 1.0
     backoff_max_seconds: float = 30.0
     sleep: Callable[[float], None] = time.sleep
+    waits: bool = True
 
     def call(
         self,
@@ -51,6 +56,7 @@ class VendorGuard:
     ) -> Result:
         """`work()` under the breaker and rate limit. With `wait=False` an open breaker raises VendorDown at once
         instead of waiting for a turn to probe. VendorOutlasted and VendorDown propagate for the caller to word."""
+        wait = wait and self.waits
         attempt = 0
         while True:
             self.breaker.admit(wait)
@@ -88,6 +94,7 @@ def shared_guard(
     requests_per_minute: float | None = None,
     max_retries: int = 0,
     policy: BreakerPolicy | None = None,
+    waits: bool = True,
 ) -> VendorGuard:
     """The guard of a vendor whose breaker and rate limit every worker shares through `database_url` (none when it
     is empty: an offline or one-off use)."""
@@ -95,4 +102,5 @@ def shared_guard(
         return VendorGuard(NoBreaker(), max_retries=max_retries)
     breaker_policy = replace(policy or BreakerPolicy(), patience_seconds=patience_seconds)
     bucket = SharedTokenBucket(database_url, f"{vendor}:requests", requests_per_minute) if requests_per_minute else None
-    return VendorGuard(VendorBreaker(database_url, vendor, breaker_policy), bucket, max_retries=max_retries)
+    breaker = VendorBreaker(database_url, vendor, breaker_policy)
+    return VendorGuard(breaker, bucket, max_retries=max_retries, waits=waits)

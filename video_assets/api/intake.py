@@ -12,12 +12,11 @@ from sqlalchemy.orm import Session
 
 from video_assets.api.materials import remote_material_problems
 from video_assets.api.problems import Problem, refused
-from video_assets.db.engine import autocommit_scope
 from video_assets.request_json import RequestRejected, load_json, spec_from
 from video_assets.request_schema import VideoRequestSpec
 from video_assets.service.keys import Principal
 from video_assets.service.requests import RequestRefused, Submitted, submit_request
-from video_assets.service.usage import give_back, take
+from video_assets.service.usage import take
 from video_assets.settings import Settings
 
 
@@ -62,58 +61,30 @@ def checked_spec(raw: Any, tenant: str, settings: Settings) -> VideoRequestSpec:
 
 
 def store_request(session: Session, settings: Settings, tenant: str, spec: VideoRequestSpec) -> Submitted:
-    """Validate as submit always does and store as pending; the caller charges it before its commit
-    (`OutputSecondsCharges`)."""
+    """Validate as submit always does and store as pending. The caller then charges it (`charge_output_seconds`) in
+    the same transaction: refused, the row is never committed."""
     try:
         return submit_request(session, spec, settings, tenant)
     except RequestRefused as refusal:
         raise refused(422, "Request Cannot Succeed", refusal.problems) from None
 
 
-class OutputSecondsCharges:
-    """Charges stored requests to the tenant's daily output seconds, each in a statement of its own (autocommit), and
-    gives them back if the block that stored them fails, its commit included. Every submit of a tenant counts on one
-    row: charged inside the request's transaction, that row stayed locked until the commit and the tenant's submits
-    queued on it. A process that dies between a charge and its commit leaves the tenant charged for a request that
-    was not stored: the error is on the safe side.
-
-        with OutputSecondsCharges(settings, principal) as charges, session_scope(url) as session:
-            submitted = store_request(session, settings, principal.tenant, spec)
-            charges.charge(spec, submitted)
-    """
-
-    def __init__(self, settings: Settings, principal: Principal) -> None:
-        self.settings, self.principal = settings, principal
-        self.url = settings.database_url.get_secret_value()
-        self.taken: list[tuple[float, datetime]] = []
-
-    def __enter__(self) -> OutputSecondsCharges:
-        return self
-
-    def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
-        if error_type is not None and self.taken:
-            with autocommit_scope(self.url) as session:
-                for cost, window_start in self.taken:
-                    give_back(session, self.principal.tenant, "output_seconds", cost, window_start)
-
-    def charge(self, spec: VideoRequestSpec, submitted: Submitted) -> None:
-        """Charge a newly stored request (a replay of an earlier one costs nothing); 429 past the quota."""
-        if not submitted.created:
-            return
-        own_quota = self.principal.daily_output_seconds
-        quota = own_quota if own_quota is not None else self.settings.api_daily_output_seconds
-        cost = spec.video_count * spec.target_duration
-        with autocommit_scope(self.url) as session:
-            usage = take(session, self.principal.tenant, "output_seconds", cost, quota, 86400, datetime.now(UTC))
-        if not usage.allowed:
-            raise Problem(
-                429,
-                "Daily Quota Exceeded",
-                f"{cost:g} output seconds asked; {max(0.0, quota - usage.used):g} of {quota:g} left today (UTC)",
-                [
-                    ("/video_count", "lower video_count or target_duration"),
-                    ("/target_duration", "or wait for the reset"),
-                ],
-                headers={"Retry-After": str(usage.reset_seconds)},
-            )
-        self.taken.append((cost, usage.window_start))
+def charge_output_seconds(
+    session: Session, settings: Settings, principal: Principal, spec: VideoRequestSpec, submitted: Submitted
+) -> None:
+    """Charge a newly stored request to the tenant's daily output seconds. Call it last before the commit: the
+    charge locks the tenant's counter row until then, and every submit of the tenant waits on that row."""
+    if not submitted.created:
+        return
+    own_quota = principal.daily_output_seconds
+    quota = own_quota if own_quota is not None else settings.api_daily_output_seconds
+    cost = spec.video_count * spec.target_duration
+    usage = take(session, principal.tenant, "output_seconds", cost, quota, 86400, datetime.now(UTC))
+    if not usage.allowed:
+        raise Problem(
+            429,
+            "Daily Quota Exceeded",
+            f"{cost:g} output seconds asked; {max(0.0, quota - usage.used):g} of {quota:g} left today (UTC)",
+            [("/video_count", "lower video_count or target_duration"), ("/target_duration", "or wait for the reset")],
+            headers={"Retry-After": str(usage.reset_seconds)},
+        )

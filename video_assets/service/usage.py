@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -19,7 +18,6 @@ class Usage:
     used: float  # after this call when allowed, before it when refused
     limit: float
     reset_seconds: int  # until the window ends
-    window_start: datetime
 
 
 def window_start(now: datetime, seconds: int) -> datetime:
@@ -36,7 +34,7 @@ def take(
     start = window_start(now, window_seconds)
     reset = max(1, int((start + timedelta(seconds=window_seconds) - now).total_seconds() + 0.999))
     if amount > limit:
-        return Usage(False, _used(session, tenant, kind, start), limit, reset, start)
+        return Usage(False, _used(session, tenant, kind, start), limit, reset)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = UsageCounter.__table__
     statement = dialect.insert(table).values(tenant=tenant, kind=kind, window_start=start, used=amount)
@@ -47,18 +45,8 @@ def take(
     ).returning(table.c.used)
     used = session.execute(statement).scalar()
     if used is None:
-        return Usage(False, _used(session, tenant, kind, start), limit, reset, start)
-    return Usage(True, float(used), limit, reset, start)
-
-
-def give_back(session: Session, tenant: str, kind: str, amount: float, window_start: datetime) -> None:
-    """Undo a `take` whose work was not done, in the window it was taken in."""
-    table = UsageCounter.__table__
-    session.execute(
-        update(table)
-        .where(table.c.tenant == tenant, table.c.kind == kind, table.c.window_start == window_start)
-        .values(used=table.c.used - amount)
-    )
+        return Usage(False, _used(session, tenant, kind, start), limit, reset)
+    return Usage(True, float(used), limit, reset)
 
 
 def _used(session: Session, tenant: str, kind: str, start: datetime) -> float:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from video_assets.api.deps import scoped, settings_of
-from video_assets.api.intake import JsonText, OutputSecondsCharges, checked_spec, parsed_json, store_request
+from video_assets.api.intake import JsonText, charge_output_seconds, checked_spec, parsed_json, store_request
 from video_assets.api.openapi import SPEC_REF, json_body
 from video_assets.api.problems import Problem, problem_responses
 from video_assets.db.engine import session_scope
@@ -60,15 +60,14 @@ def submit_batch(
     """202 with the batch: per item, the id of the request it became or the problem it was refused with."""
     items = batch_items(parsed_json(text, MAX_JSON_DEPTH + 2))  # each item may nest as deep as one request
     settings = settings_of(request)
-    url = settings.database_url.get_secret_value()
-    with OutputSecondsCharges(settings, principal) as charges, session_scope(url) as session:
+    with session_scope(settings.database_url.get_secret_value()) as session:
         batch_id = open_batch(session, principal.tenant)
         for position, raw in enumerate(items):
             try:
                 spec = checked_spec(raw, principal.tenant, settings)
                 with session.begin_nested():  # a quota refusal rolls back this item's row alone
                     stored = store_request(session, settings, principal.tenant, spec)
-                    charges.charge(spec, stored)
+                    charge_output_seconds(session, settings, principal, spec, stored)
                 record_item(session, batch_id, position, stored.request_id, None)
             except Problem as problem:
                 record_item(session, batch_id, position, None, item_problem(problem, position))

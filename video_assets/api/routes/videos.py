@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response, Streamin
 from starlette.concurrency import run_in_threadpool
 
 from video_assets.api.deps import scoped, settings_of, store_of
-from video_assets.api.intake import JsonText, OutputSecondsCharges, checked_spec, parsed_json, store_request
+from video_assets.api.intake import JsonText, charge_output_seconds, checked_spec, parsed_json, store_request
 from video_assets.api.openapi import SPEC_REF, json_body
 from video_assets.api.problems import Problem, problem_responses, refused
 from video_assets.db.engine import session_scope
@@ -117,13 +117,12 @@ def submit_video(
 def _submitted(request: Request, principal: Principal, text: str) -> JSONResponse:
     settings = settings_of(request)
     spec = parse_spec(request, principal, text)
-    url = settings.database_url.get_secret_value()
-    with OutputSecondsCharges(settings, principal) as charges, session_scope(url) as session:
+    with session_scope(settings.database_url.get_secret_value()) as session:
         submitted = store_request(session, settings, principal.tenant, spec)
         request.state.target = submitted.request_id
         status = created_request_status if submitted.created else request_status
         body = status(session, submitted.request_id)
-        charges.charge(spec, submitted)
+        charge_output_seconds(session, settings, principal, spec, submitted)
     location = f"/v1/videos/{submitted.request_id}"
     return JSONResponse(body, status_code=202, headers={"Location": location, "Retry-After": str(RETRY_AFTER_SECONDS)})
 

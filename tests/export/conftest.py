@@ -90,7 +90,7 @@ def exported(s3_module_store: S3ObjectStore, tmp_path_factory: pytest.TempPathFa
         key = request_key(REQUEST, "rendered_videos", "v0", Path(str(path)).name)
         store.put_file(key, Path(str(path)))
         uploaded[field] = key
-    timeline_key = store_timeline(REQUEST, 0, job, result, uploaded, media_keys, store, root / "timeline")
+    timeline_key = store_timeline(REQUEST, 0, job, result, uploaded, media_keys, store)
     keys = export_variant(store, REQUEST, 0, timeline_key, ["jianying", "editor"], root / "exports")
     zips, unpacked = {}, {}
     for kind, key in keys.items():

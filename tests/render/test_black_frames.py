@@ -10,8 +10,8 @@ import pytest
 from tests.media_samples import clip, photo
 from tests.render.dark_media import NIGHT_SKY_SIZE, dark_room_clip, night_sky
 from video_assets.render import RenderJob, RenderResult, SceneClip, render_video
+from video_assets.render.frame_samples import SAMPLE_EVERY_SECONDS, sample_times
 from video_assets.request_schema import Watermark
-from video_assets.stages.black_frames import SAMPLE_EVERY_SECONDS, sample_times
 from video_assets.stages.verification import RenderVerification, verify_render
 from video_assets.tts import EspeakTts
 
@@ -24,8 +24,14 @@ def _render(scenes: list[SceneClip], canvas: tuple[int, int], tts: EspeakTts, wo
     return render_video(job, tts, workdir)
 
 
-def _verified(result: RenderResult) -> RenderVerification:
-    return verify_render(result.video_path, result.planned_duration, result.scene_spans)
+def _verified(result: RenderResult) -> list[RenderVerification]:
+    """Judged twice: from a decode of the file (as an imported video is), and from the frames the pass tapped (as
+    a fresh render is)."""
+    assert result.frame_tap is not None
+    return [
+        verify_render(result.video_path, result.planned_duration, result.scene_spans, tap)
+        for tap in (None, result.frame_tap)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -50,15 +56,22 @@ def test_a_night_sky_a_deep_space_photo_and_a_dark_room_are_not_black(
     dark_scenes: list[SceneClip], canvas: tuple[int, int], tts: EspeakTts, tmp_path: Path
 ) -> None:
     result = _render(dark_scenes, canvas, tts, tmp_path)
-    verification = _verified(result)
-    assert verification.verdicts(canvas)["not_mostly_black"], verification.frames
-    assert verification.black_frame_share == 0.0 and verification.black_at == []
-    # Every scene is seen, and no stretch of the video longer than the sampling step goes unseen.
-    times = [frame.at for frame in verification.frames]
-    assert all(any(start <= at < end for at in times) for start, end in result.scene_spans)
-    gaps = [later - earlier for earlier, later in zip([0.0, *times], [*times, result.duration], strict=True)]
-    assert max(gaps) <= SAMPLE_EVERY_SECONDS + 0.2
-    assert len(times) > len(result.scene_spans)
+    for verification in _verified(result):
+        assert verification.verdicts(canvas)["not_mostly_black"], verification.frames
+        assert verification.black_frame_share == 0.0 and verification.black_at == []
+        # Every scene is seen, and no stretch of the video longer than the sampling step goes unseen.
+        times = [frame.at for frame in verification.frames]
+        assert all(any(start <= at < end for at in times) for start, end in result.scene_spans)
+        gaps = [later - earlier for earlier, later in zip([0.0, *times], [*times, result.duration], strict=True)]
+        assert max(gaps) <= SAMPLE_EVERY_SECONDS + 0.2
+        assert len(times) > len(result.scene_spans)
+    decoded, tapped = _verified(result)
+    # The tap keeps the first frame at or after each sample time; the decode, which skips B-frames, the first it
+    # decodes there: the same pictures, a few frames apart at most.
+    assert len(tapped.frames) == len(decoded.frames)
+    for by_tap, by_decode in zip(tapped.frames, decoded.frames, strict=True):
+        assert by_decode.at - 0.2 <= by_tap.at <= by_decode.at + 0.05
+        assert by_tap.lit_share == pytest.approx(by_decode.lit_share, abs=0.1)
 
 
 def test_a_black_video_with_subtitles_and_a_watermark_is_mostly_black(
@@ -70,14 +83,14 @@ def test_a_black_video_with_subtitles_and_a_watermark_is_mostly_black(
         SceneClip(black, "video", 640, 360, source_duration=4.0, narration="第二段也是黑的。"),
     ]
     result = _render(scenes, (1280, 720), tts, tmp_path)
-    verification = _verified(result)
-    assert not verification.verdicts((1280, 720))["not_mostly_black"]
-    assert verification.black_frame_share == 1.0 and verification.sampled_frames >= 4
-    assert verification.black_at == [frame.at for frame in verification.frames]
-    # The subtitles are really there: some pixels are lit, just far too few for a picture.
-    assert max(frame.lit_share for frame in verification.frames) > 0
-    reason = verification.failure_reason((1280, 720)) or ""
-    assert reason.startswith("failed checks not_mostly_black: black_frame_share=1.0")
+    for verification in _verified(result):
+        assert not verification.verdicts((1280, 720))["not_mostly_black"]
+        assert verification.black_frame_share == 1.0 and verification.sampled_frames >= 4
+        assert verification.black_at == [frame.at for frame in verification.frames]
+        # The subtitles are really there: some pixels are lit, just far too few for a picture.
+        assert max(frame.lit_share for frame in verification.frames) > 0
+        reason = verification.failure_reason((1280, 720)) or ""
+        assert reason.startswith("failed checks not_mostly_black: black_frame_share=1.0")
 
 
 def test_sample_times_cover_every_scene_and_every_stretch_of_the_video() -> None:

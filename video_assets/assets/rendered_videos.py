@@ -1,11 +1,11 @@
 """rendered_videos: fan-out one render step per script variant, then fan-in to the request's final status.
 
-The render checks are the graph asset's own (`check_specs`): each render step measures its video (one ffprobe, one
-keyframe decode) before upload and stores the measurements; the fan-in step records the materialization and the
-checks from them before it writes the request's final status, so no request reads `completed`
-while its checks are still to run. With an external merge backend the render step submits and returns; the asset
-is then materialized, and its checks evaluated, by the `reconcile_external_merges` schedule once the vendor's
-videos are imported, not by this run.
+The render checks are the graph asset's own (`check_specs`): each render step measures its video (one ffprobe, and
+the grey copies of sampled frames that its ffmpeg pass wrote) before upload and stores the measurements; the fan-in
+step records the materialization and the checks from them before it writes the request's final status, so no
+request reads `completed` while its checks are still to run. With an external merge backend the render step
+submits and returns; the asset is then materialized, and its checks evaluated, by the `reconcile_external_merges`
+schedule once the vendor's videos are imported, not by this run.
 """
 
 from collections.abc import Iterator
@@ -204,8 +204,8 @@ def collect_renders(
     check_specs=CHECK_SPECS,
     description="Finished videos of a request (mp4, cover, subtitles), one per script variant: the `videos` table "
     "shows each cover inline, the materials (#id) its scenes show, duration, resolution, size, status or reason, "
-    "and the video's object URI. The checks read each video's ffprobe and keyframe measurements, taken before "
-    "upload, and are recorded before the request's final status is written.",
+    "and the video's object URI. The checks read each video's ffprobe and sampled-frame measurements, taken "
+    "before upload, and are recorded before the request's final status is written.",
 )
 def rendered_videos(video_scripts: None) -> dict[str, Any]:
     collected = collect_renders(plan_renders(video_scripts).map(render_one).collect())

@@ -12,6 +12,7 @@ from ffmpeg.nodes import InputNode
 
 from video_assets.render.colour import OUTPUT_TAGS, RGB_TO_OUTPUT, SETPARAMS, SourceColour
 from video_assets.render.fit import Fit, background_size, cover, pan_canvas, plan_fit
+from video_assets.render.frame_samples import FrameTap
 from video_assets.render.loudness import PEAK_CEILING
 from video_assets.render.timeline import NARRATION_LEAD, RenderJob, ScenePlan, TimelinePlan
 
@@ -73,15 +74,34 @@ class StillInputs:
 
 
 def build_command(
-    job: RenderJob, plan: TimelinePlan, stills: StillInputs, out_path: Path, font_file: Path, gain_db: float
+    job: RenderJob,
+    plan: TimelinePlan,
+    stills: StillInputs,
+    out_path: Path,
+    font_file: Path,
+    gain_db: float,
+    tap: FrameTap | None = None,
 ) -> list[str]:
-    """The one ffmpeg pass; `gain_db` comes from measuring `build_loudness_command`'s soundtrack."""
+    """The one ffmpeg pass; `gain_db` comes from measuring `build_loudness_command`'s soundtrack. With a `tap`, the
+    pass also writes grey copies of the frames the black check judges (render/frame_samples.py)."""
     scenes = [_scene_video(job, plan, index, scene, stills) for index, scene in enumerate(plan.scenes)]
     video = _join_with_transitions(job, plan, scenes)
     if stills.ass_path is not None:
         video = video.filter("ass", filename=str(stills.ass_path))  # kwarg: ffmpeg-python escapes positional args twice
     video = _watermark(job, video, stills, font_file)
     video = video.filter("format", "yuv420p").filter("setparams", **SETPARAMS)
+    tapped: list[Any] = []
+    if tap is not None:
+        copies = video.filter_multi_output("split", 2)
+        video = copies[0]
+        grey = (
+            copies[1]
+            .filter("select", expr=tap.selection())
+            .filter("scale", *tap.size, flags="area")
+            .filter("format", "gray")
+            .filter("setpts", f"PTS+{tap.lead_seconds():.4f}/TB")
+        )
+        tapped.append(ffmpeg.output(grey, str(tap.path), format="rawvideo", fps_mode="passthrough"))
     audio = _normalised_soundtrack(job, plan, gain_db)
     output = ffmpeg.output(
         video,
@@ -101,8 +121,10 @@ def build_command(
         **OUTPUT_TAGS,
         **{"frames:v": plan.total_frames},  # bare -frames would also cap the audio, counted in AAC frames
     )
-    return output.global_args("-hide_banner", "-nostats", "-loglevel", "error", "-progress", "pipe:1").compile(
-        overwrite_output=True
+    return (
+        ffmpeg.merge_outputs(output, *tapped)
+        .global_args("-hide_banner", "-nostats", "-loglevel", "error", "-progress", "pipe:1")
+        .compile(overwrite_output=True)
     )
 
 

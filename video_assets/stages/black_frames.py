@@ -17,14 +17,12 @@ import numpy as np
 from video_assets.deadlines import pass_budget, run_with_deadline
 from video_assets.media.tools import file_arg
 from video_assets.render.errors import RenderError
+from video_assets.render.frame_samples import FrameTap, sample_size
 
 # A pixel brighter than this (0-255, full range) shows something; x264 keeps a black picture at 0.
 LIT_LUMA = 4
 # A frame with less of it lit than this is black: subtitles and a watermark over black stay far below it.
 BLACK_FRAME_MAX_LIT_SHARE = 0.10
-SAMPLE_EVERY_SECONDS = 2.0
-# Frames are judged at this long side: small enough to pipe, large enough that a star is not averaged away.
-SAMPLE_LONG_SIDE = 480
 _SHOWN_AT = re.compile(r"Parsed_showinfo.*?pts_time:\s*(-?[0-9.]+)")
 
 
@@ -39,21 +37,11 @@ class FrameSample:
         return self.lit_share < BLACK_FRAME_MAX_LIT_SHARE
 
 
-def sample_times(
-    duration: float, scene_spans: tuple[tuple[float, float], ...] = (), every: float = SAMPLE_EVERY_SECONDS
-) -> list[float]:
-    """The middle of every scene and of every `every`-second stretch (the last one may be shorter), so no scene
-    and no stretch of the video goes unseen."""
-    stretches = [(start, min(start + every, duration)) for start in np.arange(0.0, duration, every)]
-    middles = {round(float(start + end) / 2, 3) for start, end in [*stretches, *scene_spans]}
-    return sorted(at for at in middles if 0 <= at < duration)
-
-
 def sample_frames(video: Path, times: list[float], width: int, height: int) -> list[FrameSample]:
     """One decode that skips B-frames (about half the decoding work; on x264 output the frames left decode
     identically to a full decode, measured) and keeps the first decoded frame at or after each time; a frame two
     times share is judged once."""
-    size = _sample_size(width, height)
+    size = sample_size(width, height)
     # `prev_t` is NaN on the first frame, so a time at 0 is matched by the first frame explicitly.
     wanted = "+".join(f"gte(t\\,{at})*(isnan(prev_t)+lt(prev_t\\,{at}))" for at in times)
     result = run_with_deadline(
@@ -87,12 +75,16 @@ def sample_frames(video: Path, times: list[float], width: int, height: int) -> l
     shown_at = [float(match) for match in _SHOWN_AT.findall(result.stderr)]
     if len(shown_at) != len(frames):
         raise RenderError(f"sampling {video.name} gave {len(frames)} frames but {len(shown_at)} timestamps")
+    return _judged(shown_at, frames)
+
+
+def tapped_frames(tap: FrameTap) -> list[FrameSample]:
+    """The same samples of a fresh render, from the grey copies its own pass wrote (render/frame_samples.py)."""
+    return _judged(tap.times(), tap.read())
+
+
+def _judged(times: list[float], frames: np.ndarray) -> list[FrameSample]:
     return [
         FrameSample(round(at, 3), round(float(frame.mean()), 2), round(float((frame > LIT_LUMA).mean()), 4))
-        for at, frame in zip(shown_at, frames, strict=True)
+        for at, frame in zip(times, frames, strict=True)
     ]
-
-
-def _sample_size(width: int, height: int) -> tuple[int, int]:
-    scale = min(1.0, SAMPLE_LONG_SIDE / max(width, height, 1))
-    return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)

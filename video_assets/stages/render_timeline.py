@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image
-
 from video_assets.render import RenderJob, RenderResult
 from video_assets.render.errors import RenderError
 from video_assets.render.saved_timeline import RenderedKeys, save_timeline
@@ -23,7 +21,6 @@ def store_timeline(
     uploaded: dict[str, object],
     media_keys: list[str],
     store: ObjectStore,
-    workdir: Path,
 ) -> str:
     """Upload what the timeline points at, then the timeline itself; returns its object key.
 
@@ -31,7 +28,6 @@ def store_timeline(
     every scene, in scene order."""
     if result.plan is None:
         raise RenderError("the render returned no timeline plan to save")
-    workdir.mkdir(parents=True, exist_ok=True)
 
     def key(name: str) -> str:
         return request_key(request_id, STAGE, f"v{variant_index}", name)
@@ -40,11 +36,8 @@ def store_timeline(
         store.put_file(key(name), path, content_type)  # it returns a URI; the timeline keeps bare keys
         return key(name)
 
-    stills = {}
-    for index, picture in result.stills.items():
-        png = workdir / f"still-{index:02d}.png"
-        Image.open(picture).save(png)  # the render's BMP is lossless and large; PNG keeps every pixel, smaller
-        stills[index] = put(png.name, png, "image/png")
+    # The render made them PNG (every pixel of what it panned over) while ffmpeg encoded.
+    stills = {index: put(f"still-{index:02d}.png", picture, "image/png") for index, picture in result.stills.items()}
     narrations = {
         index: put(f"narration-{index:02d}.wav", scene.narration.audio_path, "audio/wav")
         for index, scene in enumerate(result.plan.scenes)

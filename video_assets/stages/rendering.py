@@ -117,7 +117,9 @@ def render_variant(
             )
         result = render_video(job, tts, workdir / "render", on_progress, clock)
         with clock.stage("verify"):
-            verification = verify_render(result.video_path, result.planned_duration, result.scene_spans)
+            verification = verify_render(
+                result.video_path, result.planned_duration, result.scene_spans, result.frame_tap
+            )
         values["verification"] = verification.as_record()
         failed_checks = verification.failure_reason(spec.canvas_size)
         if failed_checks:
@@ -132,7 +134,7 @@ def render_variant(
                 values |= _upload(request_id, variant_index, result, store) | {"status": "ready", "reason": None}
                 media_keys = [str(items[scene.material_id].object_key) for scene in scenes]
                 values["timeline_key"] = store_timeline(
-                    request_id, variant_index, job, result, values, media_keys, store, workdir / "timeline"
+                    request_id, variant_index, job, result, values, media_keys, store
                 )
     except RequestCancelled:
         raise

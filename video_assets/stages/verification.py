@@ -1,4 +1,5 @@
-"""Post-render checks with one ffprobe and one sampling decode: the measurements the rendered_videos checks read."""
+"""Post-render checks with one ffprobe and the sampled frames (tapped by a fresh render's own pass, decoded from an
+imported video): the measurements the rendered_videos checks read."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from video_assets.media import probe_media
-from video_assets.stages.black_frames import FrameSample, sample_frames, sample_times
+from video_assets.render.frame_samples import FrameTap, sample_times
+from video_assets.stages.black_frames import FrameSample, sample_frames, tapped_frames
 
 DURATION_TOLERANCE_SECONDS = 0.5
 MOSTLY_BLACK_SHARE = 0.5
@@ -76,13 +78,22 @@ class RenderVerification:
 
 
 def verify_render(
-    video: Path, planned_duration: float, scene_spans: tuple[tuple[float, float], ...] = ()
+    video: Path,
+    planned_duration: float,
+    scene_spans: tuple[tuple[float, float], ...] = (),
+    tap: FrameTap | None = None,
 ) -> RenderVerification:
     """`scene_spans` (start, end seconds) puts a sample in every scene; without them (an imported video) the
-    samples are spread every few seconds."""
+    samples are spread every few seconds. A fresh render's `tap` holds the very frames it encoded at those times,
+    so its video is probed but not decoded again."""
     probe = probe_media(video, "video/mp4")
     duration = probe.duration or 0.0
-    frames = sample_frames(video, sample_times(duration, scene_spans), probe.width, probe.height) if duration else []
+    if not duration:
+        frames = []
+    elif tap is not None:
+        frames = tapped_frames(tap)
+    else:
+        frames = sample_frames(video, sample_times(duration, scene_spans), probe.width, probe.height)
     black = [frame for frame in frames if frame.black]
     return RenderVerification(
         duration=round(duration, 3),

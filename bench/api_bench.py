@@ -30,7 +30,7 @@ from video_assets.service.keys import create_key  # noqa: E402
 
 CLIENTS = int(os.environ.get("API_BENCH_CLIENTS", "16"))
 SECONDS = float(os.environ.get("API_BENCH_SECONDS", "30"))
-WORKERS = int(os.environ.get("API_BENCH_WORKERS", "2"))
+WORKERS = int(os.environ.get("API_BENCH_WORKERS", "1"))  # the deployment default
 BODY = {
     "title": "Bench",
     "markdown": "# Coffee\n\nA cup of coffee on a table, photographed from above.",

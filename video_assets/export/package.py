@@ -80,9 +80,18 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+# Media already compressed by its own codec: deflating it again costs seconds per request and saves almost nothing.
+STORED_SUFFIXES = frozenset({".mp4", ".mov", ".m4a", ".mp3", ".aac", ".jpg", ".jpeg", ".png", ".webp", ".webm"})
+
+
 def _zip(folder: Path, target: Path) -> Path:
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(folder.rglob("*")):
             if path.is_file():
-                archive.write(path, path.relative_to(folder).as_posix())
+                stored = path.suffix.lower() in STORED_SUFFIXES
+                archive.write(
+                    path,
+                    path.relative_to(folder).as_posix(),
+                    compress_type=zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED,
+                )
     return target

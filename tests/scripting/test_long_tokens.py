@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.scripting.multilingual import LANGUAGES, SENTENCES
@@ -49,8 +49,16 @@ def articles(draw: st.DrawFn) -> tuple[str, str, str, list[str]]:
     return language, title, "\n\n".join(sentences), contexts
 
 
+def _chinese_article_with_a_glued_word() -> tuple[str, str, str, list[str]]:
+    """Found by CI: the SEO description glued two scenes' bounded pieces of the word back into one long run."""
+    sentences = list(SENTENCES["zh"])
+    sentences[1] = f"{sentences[1]} {'a' * 300} {sentences[1]}"
+    return "zh", sentences[0][:20], "\n\n".join(sentences), [sentences[0], sentences[-1]]
+
+
 @BUDGET
 @given(articles(), st.sampled_from([15.0, 30.0, 60.0]))
+@example(_chinese_article_with_a_glued_word(), 30.0)
 def test_no_long_token_breaks_the_offline_describer_writer_or_seo_pass_in_any_language(
     article: tuple[str, str, str, list[str]], target: float
 ) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import reduce
 
 from video_assets.platforms import DEFAULT_PLATFORMS
 from video_assets.scripting.models import Script, SeoMeta
 from video_assets.scripting.packaging import fit_title, package_for, truncate
 from video_assets.scripting.seo_limits import title_limits
 from video_assets.scripting.text import bound_tokens, is_chinese, keywords
+from video_assets.scripting.word_cuts import join_narration
 
 MIN_TAGS, MAX_TAGS = 5, 10
 FALLBACK_TAGS_ZH = ("短视频", "干货分享", "涨知识", "推荐", "值得一看")
@@ -29,7 +31,6 @@ def write_seo_offline(
     article_title = bound_tokens(article_title)
     narration = "".join(scene.narration for scene in script.scenes)
     chinese = is_chinese(narration + article_title) if narration else language.lower().startswith("zh")
-    joiner = "" if chinese else " "
     short_limit, medium_limit, long_limit = title_limits(language if not chinese else "zh")
     topic = re.split(r"[：:|｜—\-–(（]", article_title, maxsplit=1)[0].strip() or article_title.strip()
     tags = _tags(narration, article_title, chinese, seed_tags)
@@ -42,9 +43,9 @@ def write_seo_offline(
         fit_title(f"{article_title}{separator}{' '.join(tags[:3])}", long_limit),
     ]
     titles = _distinct(titles, tags, (short_limit, medium_limit, long_limit))
-    body = truncate(joiner.join(scene.narration for scene in script.scenes[1:4]), DESCRIPTION_CHARS)
+    body = truncate(_joined([scene.narration for scene in script.scenes[1:4]]), DESCRIPTION_CHARS)
     hashtags = " ".join(f"#{tag}" for tag in tags)
-    summary = f"{script.hook}{joiner}{body}"
+    summary = _joined([script.hook, body])
     packages = {platform: package_for(platform, titles, summary, tags) for platform in platforms}
     return SeoMeta(titles=titles, description=f"{summary}\n{hashtags}", tags=tags, platforms=packages)
 
@@ -74,3 +75,9 @@ def _distinct(titles: list[str], tags: list[str], limits: tuple[int, int, int]) 
             candidate = f"{title[: limit - 2]} {len(result) + 1}"
         result.append(candidate)
     return result
+
+
+def _joined(texts: list[str]) -> str:
+    """Narrations as one text, glued where Chinese meets and spaced where Latin words would otherwise run together
+    (two bounded pieces of one long token would make one unbounded run again)."""
+    return reduce(join_narration, [text for text in texts if text]) if any(texts) else ""

@@ -138,10 +138,6 @@ def idle_and_demo(home: Path) -> dict[str, object]:
     }
 
 
-def not_completed(row: VideoRequest) -> bool:
-    return row.status != "completed"
-
-
 def throughput(home: Path) -> dict[str, object]:
     with deployed(home, {}) as deployment, deployment_settings(deployment) as instance:
         requests = [(home / f"tiny{index}.json", tiny_request(deployment, f"小{index}")) for index in range(BATCH)]
@@ -160,7 +156,9 @@ def throughput(home: Path) -> dict[str, object]:
         "completed": sum(status == "completed" for status in statuses.values()),
         "lost": BATCH - len(measured),
         "statuses": sorted(set(statuses.values())),
-        "not_completed": {row.id: f"{row.status} at {row.stage}: {row.error}" for row in rows if not_completed(row)},
+        "not_completed": {
+            row.id: f"{row.status} at {row.stage}: {row.error}" for row in rows if row.status != "completed"
+        },
         "batch_s": round(span, 1),
         "requests_per_hour": round(BATCH * 3600 / span),
         **summary(measured),

@@ -18,7 +18,7 @@ def app_from_environment() -> ASGIApp:
 
 
 def serve(settings: Settings) -> None:
-    # Handlers are plain `def`: uvicorn's thread pool runs them; no proxy headers are trusted.
+    # Handlers are plain `def`, run on anyio's thread pool (api/app.py); no proxy headers are trusted.
     options = {"host": settings.api_host, "port": settings.api_port, "log_level": "info", "proxy_headers": False}
     if settings.api_workers == 1:
         uvicorn.run(asgi_app(settings), **options)

@@ -38,6 +38,7 @@ def get_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     engine = create_engine(url, pool_size=5, max_overflow=10)
+    event.listen(engine, "connect", _note_checkin)  # a connection just made needs no ping
     event.listen(engine, "checkin", _note_checkin)
     event.listen(engine, "checkout", _ping_if_idle)
     return engine

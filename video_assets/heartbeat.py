@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import weakref
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -69,13 +68,9 @@ class Heartbeat:
         self._thread.start()
         return self
 
-    def stop_soon(self) -> None:
-        """No beat starts after this; returns at once, so it is safe from any thread, this one included."""
-        self._stopping.set()
-
     def stop(self) -> None:
-        """As `stop_soon`, then waits for a write in flight for one interval, not for a hung server."""
-        self.stop_soon()
+        """No beat starts after this; a write in flight is waited for for one interval, not for a hung server."""
+        self._stopping.set()
         self._thread.join(timeout=self._interval)
 
     def __enter__(self) -> Heartbeat:
@@ -97,11 +92,3 @@ class Heartbeat:
                     log.warning("heartbeat for request %s failed, retrying every beat: %s", self._request_id, error)
                 failing = True
             self._stopping.wait(self._interval)
-
-
-def beat_while_alive(owner: object, database_url: str, request_id: str) -> Heartbeat:
-    """A heartbeat that stops when `owner` is garbage collected. Given a step's execution context it lasts exactly
-    as long as the step: Dagster drops the context when the step ends, and a step process ends with its step anyway."""
-    heartbeat = Heartbeat(database_url, request_id).start()
-    weakref.finalize(owner, heartbeat.stop_soon)
-    return heartbeat

@@ -12,7 +12,7 @@ from resources.database import DatabaseResource
 from tests.harness.postgres import free_port
 from tests.operations.cli_process import wait_for
 from tests.pipeline.helpers import submit
-from video_assets.assets.common import begin_stage
+from video_assets.assets.common import begin_stage, records_every_exit
 from video_assets.db.engine import session_scope
 from video_assets.db.models import VideoRequest
 from video_assets.heartbeat import Heartbeat, HeartbeatSettings
@@ -62,16 +62,30 @@ def test_a_failed_beat_is_retried_by_the_next_and_never_raises() -> None:
     assert not heartbeat_threads("req_unreachable")
 
 
-@dg.asset(partitions_def=request_partitions)
-def stage_that_sees_two_beats(context: dg.AssetExecutionContext, database: DatabaseResource) -> None:
-    request_id = begin_stage(context, database, "media_items")
+def see_two_beats(database: DatabaseResource, request_id: str) -> None:
     wait_for(lambda: heartbeat_at(database.url, request_id) is not None, 10, "the first beat")
     first = heartbeat_at(database.url, request_id)
     wait_for(lambda: heartbeat_at(database.url, request_id) != first, 10, "a second beat during the step")
 
 
-def test_a_stage_beats_for_its_request_while_its_step_runs_and_stops_when_the_step_ends(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+@dg.asset(partitions_def=request_partitions)
+@records_every_exit("media_items")
+def stage_that_sees_two_beats(context: dg.AssetExecutionContext, database: DatabaseResource) -> None:
+    see_two_beats(database, begin_stage(context, database, "media_items"))
+
+
+@dg.asset(partitions_def=request_partitions)
+@records_every_exit("media_items", retry_policy=None)
+def stage_that_fails_after_two_beats(context: dg.AssetExecutionContext, database: DatabaseResource) -> None:
+    see_two_beats(database, begin_stage(context, database, "media_items"))
+    raise ValueError("the stage's own error")
+
+
+@pytest.mark.parametrize(
+    ("stage", "succeeds"), [(stage_that_sees_two_beats, True), (stage_that_fails_after_two_beats, False)]
+)
+def test_a_stage_beats_for_its_request_while_its_step_runs_and_stops_as_the_step_ends_even_when_it_fails(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, stage: dg.AssetsDefinition, succeeds: bool
 ) -> None:
     monkeypatch.setenv("VIDEO_ASSETS_HEARTBEAT_SECONDS", str(FAST.interval_seconds))
     monkeypatch.setenv("VIDEO_ASSETS_STALLED_AFTER_SECONDS", str(FAST.stalled_after_seconds))
@@ -80,10 +94,12 @@ def test_a_stage_beats_for_its_request_while_its_step_runs_and_stops_when_the_st
     with dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions(request_partitions.name, [request_id])
         result = dg.materialize(
-            [stage_that_sees_two_beats],
+            [stage],
             partition_key=request_id,
             instance=instance,
             resources={"database": DatabaseResource(url=postgres_url)},
+            raise_on_error=False,
         )
-    assert result.success
-    wait_for(lambda: not heartbeat_threads(request_id), 5, "the heartbeat to stop with the step")
+        # In-process, a failed step's context outlives the step in its error's traceback; the beat must not.
+        assert not heartbeat_threads(request_id), "the heartbeat stops as the step ends, not when it is collected"
+    assert result.success is succeeds

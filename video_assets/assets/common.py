@@ -27,7 +27,7 @@ from video_assets.db.repository import (
     note_run_started,
     start_stage,
 )
-from video_assets.heartbeat import beat_while_alive
+from video_assets.heartbeat import Heartbeat
 from video_assets.settings import load_settings
 from video_assets.tracing import stage_span
 from video_assets.transient import is_transient
@@ -73,8 +73,6 @@ def begin_stage(
         ) from error
     except RequestCancelled as error:
         raise dg.Failure(description=str(error), allow_retries=False) from error
-    # From here to the end of the step, silence on the request means its worker died (sensors/stalled_runs.py).
-    beat_while_alive(context, database.url, request_id)
     context.log.info(f"request_id={request_id} stage={stage} attempt={context.retry_number + 1}")
     return request_id
 
@@ -125,7 +123,14 @@ def records_every_exit(stage: str, retry_policy: dg.RetryPolicy | None = NETWORK
         def guard(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Iterator[None]:
             bound = signature.bind_partial(*args, **kwargs).arguments
             context, database = bound["context"], bound["database"]
-            with traced_stage(context, database, stage), _recorded(context, database, stage, retry_policy):
+            # To the end of the step, silence on the request means its worker died (sensors/stalled_runs.py). The
+            # beat stops when the step does, not when its context is collected: in-process, a failed step's context
+            # lives on in its traceback, and its beats would race whoever settles the request next.
+            with (
+                traced_stage(context, database, stage),
+                Heartbeat(database.url, context.partition_key),
+                _recorded(context, database, stage, retry_policy),
+            ):
                 yield
 
         if inspect.isgeneratorfunction(step):

@@ -23,7 +23,8 @@ from tests.llm.test_llm_breaker import Outage  # noqa: E402
 from tests.llm.test_openai_backend import SEO  # noqa: E402
 from video_assets.db.engine import get_engine  # noqa: E402
 from video_assets.db.migrate import upgrade  # noqa: E402
-from video_assets.llm import LlmError, OpenAICompatibleBackend  # noqa: E402
+from video_assets.llm import LlmError  # noqa: E402
+from video_assets.llm.openai_backend import OpenAICompatibleBackend  # noqa: E402
 from video_assets.resilience import BreakerPolicy, VendorBreaker  # noqa: E402
 from video_assets.scripting import Script  # noqa: E402
 

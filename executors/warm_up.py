@@ -1,11 +1,19 @@
 """Imported by the run's forkserver after the code location (executors/multiprocess.py), before it forks any step:
-what every step process would otherwise load again on first use. jieba's dictionary (Chinese word segmentation for
-the offline planner, the narration's word timings and the subtitles) takes about 1 s to load on a quiet machine and
-10 s on a busy one; loaded here, each forked step finds it in memory."""
+what the steps load on first use, which the code location itself does not import so that the run worker (which only
+orchestrates) starts quickly. Loaded here once, each forked step finds it in memory: jieba and its dictionary (Chinese
+word segmentation for the offline planner, the narration's word timings and the subtitles: about 1.5 s on a quiet
+machine, 10 s on a busy one), its IDF table, pypinyin's phrase tables (syllable estimates, 0.5 s), and the OpenAI SDK
+(0.5 s) when an OpenAI-compatible LLM or TTS is configured."""
 
-import logging
+import importlib
 
-import jieba
+from video_assets.settings import load_settings
+from video_assets.tts.syllables import syllables
+from video_assets.tts.words import idf_table
 
-jieba.setLogLevel(logging.WARNING)  # it prints its dictionary loading to stderr otherwise
-jieba.initialize()
+idf_table()
+syllables("预热", chinese=True)
+settings = load_settings()
+if "openai" in (settings.llm_backend, settings.tts_backend):
+    importlib.import_module("video_assets.llm.openai_backend")
+    importlib.import_module("video_assets.tts.openai_tts")

@@ -55,7 +55,7 @@ record() { echo "$1 $2" >>"$PIDS"; }
 
 # A recorded pid is only ours while it still runs the command we started (pids are recycled).
 declare -A MARKERS=(
-  [postgres]=postgres [s3]=moto_server [code-server]=code-server [webserver]=dagster-webserver [daemon]=dagster-daemon
+  [postgres]=postgres [s3]=moto_server [code-server]=code-server [webserver]=dagster-webserver [daemon]="video-assets daemon"
   [api]="video-assets api" [webhooks]="video-assets webhooks" [exporter]="video-assets exporter"
   [prometheus]="prometheus --config.file"
 )
@@ -484,7 +484,7 @@ EOF
     grep -q "Started Dagster code proxy server" "$LOGS/code-server.log"
   say "code server: location video_assets on port $code_port"
   start webserver "$BIN/dagster-webserver" -h 127.0.0.1 -p "$WEB_PORT" -w "$PROD/workspace.yaml" --log-format json
-  start daemon "$BIN/dagster-daemon" run -w "$PROD/workspace.yaml" --log-format json
+  start daemon "$BIN/video-assets" daemon run -w "$PROD/workspace.yaml" --log-format json
   wait_for webserver "$LOGS/webserver.log" "answer on port $WEB_PORT" http_ok "http://127.0.0.1:$WEB_PORT/server_info"
   # The code server also "starts" when the code fails to import; the webserver knows which it was.
   local location

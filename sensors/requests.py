@@ -90,9 +90,10 @@ def _order(cursor: SensorCursor) -> tuple[str, str]:
 @dg.sensor(
     job_name=PIPELINE_JOB,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    # The daemon evaluates sensors at most every 5 s whatever this says, so 5 s is the floor of submit -> claim. An
-    # idle tick (nothing pending) is one indexed query; see bench/sensor_bench.py for its cost at 10,000 pending rows.
-    minimum_interval_seconds=5,
+    # Dagster's daemon looks at sensors every 5 s whatever this says; `video-assets daemon` looks every second
+    # (sensors/daemon_loop.py). An idle tick (nothing pending) is one indexed query; see bench/sensor_bench.py for its
+    # cost at 10,000 pending rows.
+    minimum_interval_seconds=1,
     description="Launches one pipeline run per pending video request.",
 )
 def request_sensor(context: dg.SensorEvaluationContext, database: DatabaseResource) -> dg.SensorResult:

@@ -395,6 +395,14 @@ def log_service_lines() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+def cmd_daemon(args: argparse.Namespace, _settings: Settings) -> int:
+    """Dagster's daemon with the request sensor's loop at 1 s (sensors/daemon_loop.py)."""
+    from sensors.daemon_loop import run_daemon
+
+    run_daemon(args.arguments)
+    return 0
+
+
 def cmd_exporter(args: argparse.Namespace, settings: Settings) -> int:
     """Serve Prometheus metrics read from the Dagster instance (DAGSTER_HOME) and the database."""
     if not os.environ.get("DAGSTER_HOME"):
@@ -498,6 +506,11 @@ def build_parser() -> argparse.ArgumentParser:
     webhooks = commands.add_parser("webhooks", help="deliver: send signed webhook deliveries until SIGTERM")
     webhooks.add_argument("action", choices=["deliver"])
     webhooks.set_defaults(handler=cmd_webhooks)
+    daemon = commands.add_parser(
+        "daemon", help="run Dagster's daemon (the arguments of `dagster-daemon`) with sensors looked at every second"
+    )
+    daemon.add_argument("arguments", nargs=argparse.REMAINDER, help="e.g. run -w workspace.yaml --log-format json")
+    daemon.set_defaults(handler=cmd_daemon)
     exporter = commands.add_parser(
         "exporter", help="serve Prometheus metrics on VIDEO_ASSETS_METRICS_HOST:VIDEO_ASSETS_METRICS_PORT/metrics"
     )

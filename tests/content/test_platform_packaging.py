@@ -10,7 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from tests.llm.fake_openai_server import FakeOpenAIServer, ScriptedResponse, json_reply, message_text
-from video_assets.llm import LlmError, OfflinePlanner, OpenAICompatibleBackend
+from video_assets.llm import LlmError, OfflinePlanner
+from video_assets.llm.openai_backend import OpenAICompatibleBackend
 from video_assets.platforms import PLATFORMS, package_problems
 from video_assets.request_schema import VideoRequestSpec
 from video_assets.scripting import MaterialAnalysis, MaterialBrief, Script, SeoMeta

@@ -7,7 +7,7 @@ import pytest
 
 from tests.llm.fake_openai_server import FakeOpenAIServer
 from tests.media_samples import photo
-from video_assets.llm import OpenAICompatibleBackend
+from video_assets.llm.openai_backend import OpenAICompatibleBackend
 from video_assets.scripting import MaterialBrief
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from video_assets.llm import OpenAICompatibleBackend
+from video_assets.llm.openai_backend import OpenAICompatibleBackend
 from video_assets.llm.rate_limit import RateLimiter
 from video_assets.scripting import Script
 

@@ -16,7 +16,8 @@ import pytest
 
 from tests.llm.fake_openai_server import FakeOpenAIServer, ScriptedResponse, error_reply, json_reply
 from tests.llm.test_openai_backend import ANALYSIS
-from video_assets.llm import LlmError, OpenAICompatibleBackend
+from video_assets.llm import LlmError
+from video_assets.llm.openai_backend import OpenAICompatibleBackend
 from video_assets.resilience import BreakerPolicy, VendorBreaker, breaker_states
 from video_assets.scripting import MaterialBrief
 

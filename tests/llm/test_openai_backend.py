@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from tests.llm.fake_openai_server import FakeOpenAIServer, chat_reply, error_reply, json_reply
-from video_assets.llm import LlmError, OpenAICompatibleBackend
+from video_assets.llm import LlmError
+from video_assets.llm.openai_backend import OpenAICompatibleBackend
 from video_assets.prompts import DESCRIBE_MATERIAL_PROMPT, SEO_PROMPT, WRITE_SCRIPT_PROMPT
 from video_assets.scripting import MaterialBrief, Script, check_coverage
 

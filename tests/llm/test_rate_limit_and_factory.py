@@ -4,7 +4,8 @@ import threading
 
 import pytest
 
-from video_assets.llm import OfflinePlanner, OpenAICompatibleBackend, RateLimiter, TokenBucket, make_llm_backend
+from video_assets.llm import OfflinePlanner, RateLimiter, TokenBucket, make_llm_backend
+from video_assets.llm.openai_backend import OpenAICompatibleBackend
 
 
 class FakeClock:

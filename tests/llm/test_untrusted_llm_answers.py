@@ -10,7 +10,8 @@ import pytest
 
 from tests.llm.fake_openai_server import FakeOpenAIServer, dripping, json_reply, with_usage
 from tests.llm.test_openai_backend import ANALYSIS
-from video_assets.llm import LlmError, OpenAICompatibleBackend
+from video_assets.llm import LlmError
+from video_assets.llm.openai_backend import OpenAICompatibleBackend
 from video_assets.scripting import MaterialBrief
 
 

@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 
 from video_assets.export.editors import build_timeline, write_editor_timelines
-from video_assets.export.jianying import write_jianying_draft
 from video_assets.export.media import ExportMedia, gather_media
 from video_assets.render.saved_timeline import SavedTimeline
 from video_assets.storage import ObjectStore, request_key
@@ -37,6 +36,9 @@ def export_variant(
             written["skipped"] = f"jianying: {MERGE_DRAFT_SKIPPED}"
             continue
         if kind == "jianying":
+            # pyJianYingDraft takes a fifth of a second to import: only where a draft is written.
+            from video_assets.export.jianying import write_jianying_draft
+
             write_jianying_draft(timeline, media, cover, folder, name)
         else:
             _write_editor_package(timeline, media, store, folder, name)

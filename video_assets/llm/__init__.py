@@ -1,4 +1,5 @@
-"""LLM backends: the offline planner (embedded default) and any OpenAI-compatible endpoint."""
+"""LLM backends: the offline planner (embedded default) and any OpenAI-compatible endpoint
+(`video_assets.llm.openai_backend`, not imported here: the SDK is imported only where that backend is used)."""
 
 from video_assets.llm.backend import LlmBackend, ScriptWriter
 from video_assets.llm.errors import LlmError
@@ -9,7 +10,6 @@ from video_assets.llm.offline import (
     OFFLINE_SEO_VERSION,
     OfflinePlanner,
 )
-from video_assets.llm.openai_backend import OpenAICompatibleBackend
 from video_assets.llm.rate_limit import RateLimiter, TokenBucket
 
 __all__ = [
@@ -19,7 +19,6 @@ __all__ = [
     "LlmBackend",
     "LlmError",
     "OfflinePlanner",
-    "OpenAICompatibleBackend",
     "RateLimiter",
     "ScriptWriter",
     "TokenBucket",

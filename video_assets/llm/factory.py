@@ -1,4 +1,7 @@
-"""Choosing the backend from settings: the offline planner by default, an OpenAI-compatible endpoint on request."""
+"""Choosing the backend from settings: the offline planner by default, an OpenAI-compatible endpoint on request.
+
+The OpenAI SDK (half a second to import) is imported only when that backend is chosen, as the TTS factory does: the
+run worker that imports the code location to orchestrate steps never calls it."""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from typing import Any, Literal
 
 from video_assets.llm.backend import LlmBackend
 from video_assets.llm.offline import OfflinePlanner
-from video_assets.llm.openai_backend import OpenAICompatibleBackend
 
 
 def make_llm_backend(kind: Literal["offline", "openai"] = "offline", **settings: Any) -> LlmBackend:
@@ -18,5 +20,7 @@ def make_llm_backend(kind: Literal["offline", "openai"] = "offline", **settings:
         if missing:
             raise ValueError(f"the openai LLM backend needs {', '.join(missing)}")
         settings.setdefault("base_url", None)
+        from video_assets.llm.openai_backend import OpenAICompatibleBackend
+
         return OpenAICompatibleBackend(**settings)
     raise ValueError(f"unknown LLM backend {kind!r} (expected 'offline' or 'openai')")

@@ -9,25 +9,17 @@ own description of a material is the surest evidence, the article text around it
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
-
-import jieba.analyse
 
 from video_assets.scripting.models import MaterialBrief, Script
 from video_assets.scripting.text import terms
+from video_assets.tts.words import idf_table
 
 # Where a word was found about a material, and how much that finding is worth.
 SOURCE_WEIGHTS = {"description": 1.0, "ocr": 0.9, "keywords": 0.8, "theme": 0.8, "analysis": 0.6, "context": 0.5}
 
 
-@cache
-def _idf_table() -> tuple[dict[str, float], float]:
-    tfidf = jieba.analyse.default_tfidf
-    return tfidf.idf_freq, tfidf.median_idf
-
-
 def idf(word: str) -> float:
-    table, median = _idf_table()
+    table, median = idf_table()
     return table.get(word, median)
 
 

@@ -10,8 +10,7 @@ import re
 from collections import Counter
 from urllib.parse import urlsplit
 
-import jieba
-import jieba.analyse
+from video_assets.tts.words import idf_table, jieba_segmenter
 
 _SENTENCE = re.compile(r"[^。！？；!?;]*?(?:[。！？；!?;]+[”’\"」』）)]*|\.(?=\s)|$)", re.DOTALL)
 _CLAUSE_BREAK = re.compile(r"(?<=[，：；])|(?<=[,:;])(?=\s)")  # not 、 (list items) nor 1,999
@@ -183,7 +182,7 @@ def terms(text: str) -> set[str]:
     """Comparable units of meaning: jieba's words (Latin ones lower-cased, of two letters or more; a Chinese word of
     one character such as 猫 counts), without stop words, punctuation or bare numbers."""
     found: set[str] = set()
-    for word in jieba.lcut_for_search(text):
+    for word in jieba_segmenter().lcut_for_search(text):
         word = word.strip().lower()
         long_enough = len(word) >= 2 or bool(_CJK.match(word))
         if long_enough and re.search(r"\w", word) and not word.isdigit() and not is_stop_word(word):
@@ -200,7 +199,7 @@ def keywords(text: str, limit: int = 10, boost_text: str = "") -> list[str]:
     counts: Counter[str] = Counter()
     for source, weight in ((text, 1), (boost_text, 3)):
         for run in _CJK_RUN.findall(source):
-            for word in jieba.lcut(run):
+            for word in jieba_segmenter().lcut(run):
                 if len(word) >= 2 and word not in _CJK_STOP_WORDS:
                     counts[word] += weight
         for name in _LATIN_NAME.findall(source):
@@ -221,10 +220,10 @@ def keywords(text: str, limit: int = 10, boost_text: str = "") -> list[str]:
 
 def _informativeness(term: str) -> float:
     """jieba's IDF for a Chinese word (rare words say more), relative to its median; Latin names count as rare."""
-    tfidf = jieba.analyse.default_tfidf
     if not _CJK.search(term):
         return 1.5
-    return tfidf.idf_freq.get(term, tfidf.median_idf) / tfidf.median_idf
+    table, median = idf_table()
+    return table.get(term, median) / median
 
 
 def spec_density(sentence: str) -> float:

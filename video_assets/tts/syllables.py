@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-from pypinyin import Style, pinyin
-
 from video_assets.tts.words import CJK_CHAR
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?%?")
@@ -21,6 +19,9 @@ _LETTER_SYLLABLES = {"w": 3}
 
 def syllables(token: str, chinese: bool) -> float:
     """Spoken syllables of one unit; `chinese` says numbers and acronyms are read in Mandarin."""
+    # pypinyin's phrase tables take half a second to import: here, not in every process that imports this module.
+    from pypinyin import Style, pinyin
+
     han = "".join(CJK_CHAR.findall(token))
     count = float(len(pinyin(han, style=Style.NORMAL, errors="ignore"))) if han else 0.0
     for number in _NUMBER.findall(token):

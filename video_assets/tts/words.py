@@ -10,8 +10,8 @@ import logging
 import re
 import threading
 import unicodedata
-
-import jieba
+from functools import cache
+from types import ModuleType
 
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 SENTENCE_END = set("。！？!?…．.")
@@ -48,22 +48,41 @@ NUMBER_UNITS = set("元块角分秒克斤吨米度倍个只台部款位岁年月
 }
 
 _jieba_ready = threading.Lock()
-_jieba_loaded = False
+_jieba: ModuleType | None = None
+
+
+def jieba_segmenter() -> ModuleType:
+    """jieba with its dictionary loaded, on first use: importing it takes half a second and loading the dictionary
+    about one more, which a process that never segments text (the run worker that only orchestrates steps) should not
+    pay. A step's forkserver loads it once for all the run's steps (executors/warm_up.py)."""
+    global _jieba
+    if _jieba is None:
+        with _jieba_ready:
+            if _jieba is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)  # it prints its dictionary loading to stderr otherwise
+                jieba.initialize()
+                _jieba = jieba
+    return _jieba
+
+
+@cache
+def idf_table() -> tuple[dict[str, float], float]:
+    """jieba's IDF per word and its median: rare words say more about a text than common ones."""
+    jieba_segmenter()
+    import jieba.analyse
+
+    tfidf = jieba.analyse.default_tfidf
+    return tfidf.idf_freq, tfidf.median_idf
 
 
 def _jieba_words(run: str) -> list[str]:
-    global _jieba_loaded
-    if not _jieba_loaded:
-        with _jieba_ready:
-            if not _jieba_loaded:
-                jieba.setLogLevel(logging.WARNING)  # it prints its dictionary loading to stderr otherwise
-                jieba.initialize()
-                _jieba_loaded = True
-    return jieba.lcut(run)
+    return jieba_segmenter().lcut(run)
 
 
 def _in_dictionary(word: str) -> bool:
-    return bool(jieba.dt.FREQ.get(word))
+    return bool(jieba_segmenter().dt.FREQ.get(word))
 
 
 def is_punctuation(text: str) -> bool:

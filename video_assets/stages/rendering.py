@@ -95,7 +95,9 @@ def render_variant(
             done = session.scalars(select(RenderedVideo).filter_by(**key)).one_or_none()
             if done is not None and done.status == "ready" and done.script_digest == digest:
                 return None
-            items = session.scalars(select(MediaItem).where(MediaItem.request_id == request_id))
+            # Read to the end before writing: on SQLite a read still open when this connection writes makes the write
+            # fail at once ("database is locked") if another connection (the step's heartbeat) committed meanwhile.
+            items = session.scalars(select(MediaItem).where(MediaItem.request_id == request_id)).all()
             values = {"script_id": script.id, "status": "rendering", "reason": None, "backend": "local"}
             upsert(session, RenderedVideo, key, values | {"script_digest": digest})
             return script, {item.id: item for item in items}

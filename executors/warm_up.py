@@ -5,15 +5,13 @@ word segmentation for the offline planner, the narration's word timings and the 
 machine, 10 s on a busy one), its IDF table, pypinyin's phrase tables (syllable estimates, 0.5 s), and the OpenAI SDK
 (0.5 s) when an OpenAI-compatible LLM or TTS is configured."""
 
-import importlib
+import pypinyin  # noqa: F401 - its phrase tables load on import
 
 from video_assets.settings import load_settings
-from video_assets.tts.syllables import syllables
 from video_assets.tts.words import idf_table
 
-idf_table()
-syllables("预热", chinese=True)
+idf_table()  # jieba, its dictionary and its IDF table
 settings = load_settings()
 if "openai" in (settings.llm_backend, settings.tts_backend):
-    importlib.import_module("video_assets.llm.openai_backend")
-    importlib.import_module("video_assets.tts.openai_tts")
+    import video_assets.llm.openai_backend  # noqa: F401
+    import video_assets.tts.openai_tts  # noqa: F401

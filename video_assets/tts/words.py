@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import unicodedata
 from functools import cache
 from types import ModuleType
@@ -47,24 +46,18 @@ NUMBER_UNITS = set("元块角分秒克斤吨米度倍个只台部款位岁年月
     "个月",
 }
 
-_jieba_ready = threading.Lock()
-_jieba: ModuleType | None = None
 
-
+@cache
 def jieba_segmenter() -> ModuleType:
     """jieba with its dictionary loaded, on first use: importing it takes half a second and loading the dictionary
     about one more, which a process that never segments text (the run worker that only orchestrates steps) should not
-    pay. A step's forkserver loads it once for all the run's steps (executors/warm_up.py)."""
-    global _jieba
-    if _jieba is None:
-        with _jieba_ready:
-            if _jieba is None:
-                import jieba
+    pay. A step's forkserver loads it once for all the run's steps (executors/warm_up.py). Two threads arriving first
+    at once are safe: jieba loads its dictionary under its own lock, once."""
+    import jieba
 
-                jieba.setLogLevel(logging.WARNING)  # it prints its dictionary loading to stderr otherwise
-                jieba.initialize()
-                _jieba = jieba
-    return _jieba
+    jieba.setLogLevel(logging.WARNING)  # it prints its dictionary loading to stderr otherwise
+    jieba.initialize()
+    return jieba
 
 
 @cache
